@@ -1,0 +1,95 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    redis = os.environ.get("REDIS_URL") or "not set (tests marked 'services' are skipped)"
+    return [f"voc: database engine {engine}; REDIS_URL {redis}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if on_postgres and os.environ.get("REDIS_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL; embedded default run")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def redis_url():
+    return os.environ["REDIS_URL"]
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_url):
+    """A real `celery worker` process on Redis, on a queue of its own, against the test database.
+
+    The test process sends to the broker for the duration (no in-process execution).
+    """
+    from config.celery_app import app
+
+    queue = f"voc-test-{uuid.uuid4().hex[:8]}"
+    test_db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(test_db),
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "VOC_TEST_EAGER": "0",
+    }
+    log_path = PROJECT_ROOT / "var" / f"{queue}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "INFO", "-Q", queue],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    app.conf.broker_url = redis_url
+    try:
+        _wait_for(lambda: "ready." in log_path.read_text(), timeout=60, what="celery worker start", log=log_path)
+        yield process
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url = previous
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _database_url(db: dict) -> str:
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_for(condition, *, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    detail = log.read_text()[-3000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail}")
+
+
+@pytest.fixture
+def wait_for():
+    return _wait_for

@@ -1,0 +1,76 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from voc.accounts.models import Account, AccountDomain, Contact
+from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.records import content_hash
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@voc.example")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            self.groups.add(Group.objects.get(name=role))
+        if create:
+            self.save()
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+    arr = Decimal("50000.00")
+    plan_tier = Account.Tier.GROWTH
+    segment = Account.Segment.MID_MARKET
+
+
+class AccountDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountDomain
+
+    account = factory.SubFactory(AccountFactory)
+    domain = factory.Sequence(lambda n: f"company{n}.example")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"person{n}@company.example")
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"source-{n}")
+    kind = Source.Kind.API
+
+
+class FeedbackItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedbackItem
+
+    source = factory.SubFactory(SourceFactory)
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+    kind = FeedbackItem.Kind.TICKET
+    text = factory.Sequence(lambda n: f"My card has not arrived yet ({n})")
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    content_hash = factory.LazyAttribute(lambda item: content_hash(item.text))

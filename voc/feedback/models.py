@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.Model):
+    """A configured feed of feedback: a connector, the API, a file import or people logging by hand."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "Logged by hand"
+        API = "api", "REST API"
+        IMPORT = "import", "File import"
+        ZENDESK = "zendesk", "Zendesk"
+        INTERCOM = "intercom", "Intercom"
+        TYPEFORM = "typeform", "Typeform"
+        SURVEY = "survey", "Survey / NPS"
+        REDDIT = "reddit", "Reddit"
+        TWITTER = "twitter", "Twitter/X"
+        HUBSPOT = "hubspot", "HubSpot"
+        SALESFORCE = "salesforce", "Salesforce"
+        WEBHOOK = "webhook", "Generic webhook"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=100, unique=True)
+    enabled = models.BooleanField(default=True)
+    # Connector settings; secrets are never stored here, only the names of environment variables.
+    settings = models.JSONField(default=dict, blank=True)
+    reliability_weight = models.FloatField(
+        default=1.0, help_text="How much one item from this source counts, 0 to 1 (a ticket 1.0, an anonymous tweet less)."
+    )
+    cursor = models.JSONField(default=dict, blank=True, help_text="Where the connector resumes.")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability_weight__gte=0) & Q(reliability_weight__lte=1),
+                name="source_reliability_between_0_and_1",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedbackItem(models.Model):
+    """One piece of customer feedback, unique per (source, external_id)."""
+
+    class Kind(models.TextChoices):
+        TICKET = "ticket", "Support ticket"
+        SURVEY = "survey", "Survey / NPS"
+        SOCIAL = "social", "Social post"
+        SALES_NOTE = "sales_note", "Sales note"
+        MANUAL = "manual", "Logged by hand"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+
+    class ResolvedBy(models.TextChoices):
+        UNRESOLVED = "", "Unresolved"
+        GIVEN = "given", "Account given"
+        CONTACT_EMAIL = "contact_email", "Contact email"
+        EMAIL_DOMAIN = "email_domain", "Email domain"
+        SOCIAL_HANDLE = "social_handle", "Social handle"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="items")
+    external_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=500, blank=True)
+    # Stored as given; HTML in it is plain text to us and is escaped wherever it is shown.
+    text = models.TextField()
+    text_truncated = models.BooleanField(default=False)
+    url = models.URLField(max_length=2000, blank=True)
+    author_email = models.EmailField(max_length=254, blank=True)
+    author_handle = models.CharField(max_length=100, blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items"
+    )
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback_items"
+    )
+    resolved_by = models.CharField(max_length=20, choices=ResolvedBy.choices, blank=True, default="")
+    occurred_at = models.DateTimeField(help_text="When the customer said it.")
+    received_at = models.DateTimeField(auto_now_add=True, help_text="When voc got it.")
+    rating = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True, help_text="e.g. CSAT 1-5")
+    nps_score = models.PositiveSmallIntegerField("NPS score", null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_feedback"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="feedback_unique_source_external_id"),
+            models.CheckConstraint(condition=Q(nps_score__lte=10), name="feedback_nps_score_0_to_10"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-occurred_at"], name="feedback_account_recent_idx"),
+            models.Index(fields=["source", "-occurred_at"], name="feedback_source_recent_idx"),
+            models.Index(fields=["-occurred_at"], name="feedback_recent_idx"),
+            # The sweeper and the re-resolver look only at the few rows still waiting.
+            models.Index(
+                fields=["received_at"], name="feedback_pending_idx", condition=Q(status="pending")
+            ),
+            models.Index(fields=["id"], name="feedback_unresolved_idx", condition=Q(account__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.title or self.text[:80]

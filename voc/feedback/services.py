@@ -1,0 +1,304 @@
+"""Writes for feedback: every way in (form, admin, API, import, connectors) goes through feedback_ingest."""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from voc.accounts.models import Account
+from voc.accounts.services import account_resolve
+from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.records import CleanRecord, RecordRejected, record_clean
+
+logger = logging.getLogger(__name__)
+
+# One task per this many new items: big enough to amortise the broker round-trip, small enough to finish
+# well inside the soft time limit once embedding joins the pipeline.
+PROCESS_CHUNK = 500
+
+
+class IngestStatus:
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass
+class IngestResult:
+    index: int
+    status: str
+    item_id: int | None = None
+    external_id: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        result = {"index": self.index, "status": self.status}
+        if self.item_id is not None:
+            result["id"] = self.item_id
+        if self.external_id:
+            result["external_id"] = self.external_id
+        if self.errors:
+            result["errors"] = self.errors
+        if self.warnings:
+            result["warnings"] = self.warnings
+        return result
+
+
+def source_get_or_create(*, name: str, kind: str) -> Source:
+    """The source called `name`, created with `kind` if it does not exist yet."""
+    source, _ = Source.objects.get_or_create(name=name, defaults={"kind": kind})
+    return source
+
+
+def feedback_ingest(
+    *, source: Source, record: Mapping, logged_by=None, account: Account | None = None, default_kind: str = ""
+) -> IngestResult:
+    """Validate and store one feedback record; see feedback_ingest_batch."""
+    return feedback_ingest_batch(
+        source=source, records=[record], logged_by=logged_by, account=account, default_kind=default_kind
+    )[0]
+
+
+def feedback_ingest_batch(
+    *,
+    source: Source,
+    records: Iterable[Mapping],
+    logged_by=None,
+    account: Account | None = None,
+    default_kind: str = "",
+) -> list[IngestResult]:
+    """Validate and store records, each answered on its own: created, duplicate (with the id) or rejected.
+
+    A bad record never stops the others. New items are queued for processing once the batch commits.
+    """
+    results: list[IngestResult] = []
+    accepted: list[tuple[IngestResult, CleanRecord]] = []
+    for index, raw in enumerate(records):
+        try:
+            clean = record_clean(raw, source=source, default_kind=default_kind)
+        except RecordRejected as rejected:
+            results.append(IngestResult(index=index, status=IngestStatus.REJECTED, errors=rejected.errors))
+            continue
+        result = IngestResult(index=index, status=IngestStatus.CREATED, external_id=clean.external_id,
+                              warnings=list(clean.warnings))
+        results.append(result)
+        accepted.append((result, clean))
+
+    _reject_unknown_account_ids(accepted)
+    accepted = [(result, clean) for result, clean in accepted if result.status != IngestStatus.REJECTED]
+    if not accepted:
+        return results
+
+    with transaction.atomic():
+        existing = _existing_ids(source, [clean.external_id for _, clean in accepted])
+        new_rows: list[tuple[IngestResult, FeedbackItem]] = []
+        first_in_batch: dict[str, IngestResult] = {}
+        for result, clean in accepted:
+            if clean.external_id in existing:
+                _mark_duplicate(result, existing[clean.external_id])
+            elif clean.external_id in first_in_batch:
+                result.status = IngestStatus.DUPLICATE
+                result.warnings.append(f"repeats item {first_in_batch[clean.external_id].index} of this batch")
+            else:
+                first_in_batch[clean.external_id] = result
+                new_rows.append((result, _build_item(source, clean, logged_by=logged_by, account=account)))
+        _insert(source, new_rows)
+        created_ids = [item.pk for result, item in new_rows if result.status == IngestStatus.CREATED]
+        _enqueue_processing(created_ids)
+
+    # In-batch duplicates learn the id of the item they repeat once it exists.
+    for result, clean in accepted:
+        if result.status == IngestStatus.DUPLICATE and result.item_id is None:
+            result.item_id = first_in_batch[clean.external_id].item_id
+    return results
+
+
+def _reject_unknown_account_ids(accepted: list[tuple[IngestResult, CleanRecord]]) -> None:
+    wanted = {clean.account_id for _, clean in accepted if clean.account_id}
+    known = set(Account.objects.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
+    for result, clean in accepted:
+        if clean.account_id and clean.account_id not in known:
+            result.status = IngestStatus.REJECTED
+            result.errors = {"account_id": f"no account has id {clean.account_id}"}
+            result.warnings = []
+            result.external_id = ""
+
+
+def _existing_ids(source: Source, external_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    # SQLite allows 999 parameters per statement in older builds; stay under it.
+    for start in range(0, len(external_ids), 900):
+        chunk = external_ids[start : start + 900]
+        found.update(
+            FeedbackItem.objects.filter(source=source, external_id__in=chunk).values_list("external_id", "pk")
+        )
+    return found
+
+
+def _mark_duplicate(result: IngestResult, item_id: int) -> None:
+    result.status = IngestStatus.DUPLICATE
+    result.item_id = item_id
+
+
+def _build_item(source: Source, clean: CleanRecord, *, logged_by, account: Account | None) -> FeedbackItem:
+    metadata = dict(clean.metadata)
+    if clean.account_crm_id:
+        # Kept so that a later CRM import can resolve the item (feedback_reresolve).
+        metadata["account_crm_id"] = clean.account_crm_id
+    if clean.text_truncated:
+        metadata["truncated_from_chars"] = clean.original_length
+    item = FeedbackItem(
+        source=source,
+        external_id=clean.external_id,
+        kind=clean.kind,
+        title=clean.title,
+        text=clean.text,
+        text_truncated=clean.text_truncated,
+        url=clean.url,
+        author_email=clean.author_email,
+        author_handle=clean.author_handle,
+        author_name=clean.author_name,
+        occurred_at=clean.occurred_at,
+        rating=clean.rating,
+        nps_score=clean.nps_score,
+        language=clean.language,
+        metadata=metadata,
+        content_hash=clean.content_hash,
+        logged_by=logged_by,
+    )
+    given_account_id = account.pk if account else clean.account_id
+    if given_account_id:
+        item.account_id = given_account_id
+        item.resolved_by = FeedbackItem.ResolvedBy.GIVEN
+    return item
+
+
+def _insert(source: Source, new_rows: list[tuple[IngestResult, FeedbackItem]]) -> None:
+    if not new_rows:
+        return
+    try:
+        with transaction.atomic():
+            FeedbackItem.objects.bulk_create([item for _, item in new_rows])
+    except IntegrityError:
+        # Another writer stored some of these external ids since we looked; settle them one by one.
+        for result, item in new_rows:
+            try:
+                with transaction.atomic():
+                    item.save(force_insert=True)
+            except IntegrityError:
+                item.pk = None
+                existing_id = FeedbackItem.objects.filter(source=source, external_id=item.external_id).values_list(
+                    "pk", flat=True
+                ).first()
+                _mark_duplicate(result, existing_id)
+    for result, item in new_rows:
+        if result.status == IngestStatus.CREATED:
+            result.item_id = item.pk
+
+
+def _enqueue_processing(item_ids: list[int]) -> None:
+    from voc.feedback.tasks import feedback_process_task
+
+    for start in range(0, len(item_ids), PROCESS_CHUNK):
+        chunk = item_ids[start : start + PROCESS_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: feedback_process_task.delay(chunk))
+
+
+def feedback_process(*, item_ids: list[int]) -> int:
+    """Run the processing pipeline on pending items; returns how many were processed.
+
+    Each item is handled in its own transaction and counts its attempts, so one poison item is parked as
+    failed after VOC_PROCESS_MAX_ATTEMPTS and never blocks the rest.
+    """
+    processed = 0
+    for item_id in item_ids:
+        try:
+            with transaction.atomic():
+                item = (
+                    FeedbackItem.objects.select_for_update()
+                    .select_related("source")
+                    .filter(pk=item_id, status=FeedbackItem.Status.PENDING)
+                    .first()
+                )
+                if item is None:
+                    continue  # gone, or already done by an earlier delivery of this task
+                item.attempts = F("attempts") + 1
+                _process_item(item)
+                item.status = FeedbackItem.Status.PROCESSED
+                item.processed_at = timezone.now()
+                item.last_error = ""
+                item.save()
+                processed += 1
+        except Exception as error:
+            logger.exception("Processing feedback item %s failed", item_id)
+            _record_failure(item_id, error)
+    return processed
+
+
+def _process_item(item: FeedbackItem) -> None:
+    if item.account_id is None:
+        _apply_resolution(item)
+
+
+def _apply_resolution(item: FeedbackItem) -> bool:
+    resolution = account_resolve(
+        author_email=item.author_email,
+        author_handle=item.author_handle,
+        account_crm_id=item.metadata.get("account_crm_id", ""),
+        source_kind=item.source.kind,
+    )
+    item.contact = resolution.contact or item.contact
+    if resolution.account is None:
+        return False
+    item.account = resolution.account
+    item.resolved_by = resolution.method
+    return True
+
+
+def _record_failure(item_id: int, error: Exception) -> None:
+    with transaction.atomic():
+        item = FeedbackItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None:
+            return
+        item.attempts += 1
+        item.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if item.attempts >= settings.VOC_PROCESS_MAX_ATTEMPTS:
+            item.status = FeedbackItem.Status.FAILED
+        item.save(update_fields=["attempts", "last_error", "status"])
+
+
+def feedback_sweep(*, older_than: dt.timedelta | None = None) -> int:
+    """Re-enqueue items still pending after a while: the broker may have lost their message."""
+    older_than = older_than if older_than is not None else dt.timedelta(seconds=settings.VOC_SWEEP_AFTER_SECONDS)
+    cutoff = timezone.now() - older_than
+    item_ids = list(
+        FeedbackItem.objects.filter(status=FeedbackItem.Status.PENDING, received_at__lte=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:50_000]
+    )
+    with transaction.atomic():
+        _enqueue_processing(item_ids)
+    if item_ids:
+        logger.info("Sweeper re-enqueued %d pending feedback items", len(item_ids))
+    return len(item_ids)
+
+
+def feedback_reresolve(*, item_ids: list[int] | None = None) -> int:
+    """Try account resolution again on unresolved items (after new accounts or contacts); returns how many resolved."""
+    queryset = FeedbackItem.objects.filter(account__isnull=True).select_related("source")
+    if item_ids is not None:
+        queryset = queryset.filter(pk__in=item_ids)
+    resolved = 0
+    for item in queryset.iterator(chunk_size=1000):
+        if _apply_resolution(item):
+            item.save(update_fields=["account", "contact", "resolved_by"])
+            resolved += 1
+        elif item.contact_id:
+            item.save(update_fields=["contact"])
+    return resolved
