@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "voc.feedback",
     "voc.themes",
     "voc.api",
+    "voc.demo",
 ]
 
 MIDDLEWARE = [

@@ -74,14 +74,14 @@ class AccountDomain(models.Model):
     def __str__(self):
         return self.domain
 
+    def save(self, *args, **kwargs):
+        self.domain = normalise_domain(self.domain)
+        super().save(*args, **kwargs)
+
     def clean(self):
         self.domain = normalise_domain(self.domain)
         if self.domain in PUBLIC_EMAIL_DOMAINS:
             raise ValidationError({"domain": f"{self.domain} is a public email provider, not a company domain."})
-
-    def save(self, *args, **kwargs):
-        self.domain = normalise_domain(self.domain)
-        super().save(*args, **kwargs)
 
 
 class Contact(models.Model):

@@ -26,7 +26,8 @@ class Source(models.Model):
     # Connector settings; secrets are never stored here, only the names of environment variables.
     settings = models.JSONField(default=dict, blank=True)
     reliability_weight = models.FloatField(
-        default=1.0, help_text="How much one item from this source counts, 0 to 1 (a ticket 1.0, an anonymous tweet less)."
+        default=1.0,
+        help_text="How much one item from this source counts, 0 to 1 (a ticket 1.0, an anonymous tweet less).",
     )
     cursor = models.JSONField(default=dict, blank=True, help_text="Where the connector resumes.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
