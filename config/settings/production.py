@@ -1,4 +1,4 @@
-"""Production: refuses to start with a missing secret or without a broker."""
+"""Production: refuses to start with a missing secret, without a broker or without a database."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +18,12 @@ if not CELERY_BROKER_URL:
     raise ImproperlyConfigured(
         "Production needs a broker: set CELERY_BROKER_URL or REDIS_URL. "
         "Running tasks in-process is only for the local embedded default."
+    )
+if not envstr("DATABASE_URL", ""):
+    # base.py would fall back to the embedded SQLite file, which in a container is lost on every restart.
+    raise ImproperlyConfigured(
+        "Production needs DATABASE_URL (e.g. postgres://voc:password@postgres:5432/voc); "
+        "the embedded SQLite default is only for local use."
     )
 CELERY_TASK_ALWAYS_EAGER = False
 

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from voc.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("autocomplete/", views.account_autocomplete, name="autocomplete"),
+]

@@ -88,7 +88,8 @@ def record_clean(raw: Mapping, *, source: Source, default_kind: str = "") -> Cle
     errors: dict[str, str] = {}
     warnings: list[str] = []
 
-    unknown = sorted(str(key) for key in raw if key not in RECORD_FIELDS)
+    # A key may itself carry invalid UTF-8; escape it so the message is always printable and storable.
+    unknown = sorted(str(key).encode("utf-8", "backslashreplace").decode() for key in raw if key not in RECORD_FIELDS)
     if unknown:
         errors["record"] = f"unknown field(s): {', '.join(unknown)}"
 

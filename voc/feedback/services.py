@@ -273,6 +273,12 @@ def _record_failure(item_id: int, error: Exception) -> None:
         item.save(update_fields=["attempts", "last_error", "status"])
 
 
+def feedback_account_set(*, item: FeedbackItem, account: Account | None) -> None:
+    """Tie an item to an account chosen by a person (or untie it); the caller saves."""
+    item.account = account
+    item.resolved_by = FeedbackItem.ResolvedBy.GIVEN if account else FeedbackItem.ResolvedBy.UNRESOLVED
+
+
 def feedback_sweep(*, older_than: dt.timedelta | None = None) -> int:
     """Re-enqueue items still pending after a while: the broker may have lost their message."""
     older_than = older_than if older_than is not None else dt.timedelta(seconds=settings.VOC_SWEEP_AFTER_SECONDS)

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from voc.feedback import views
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("log/", views.feedback_log, name="log"),
+    path("feedback/", views.feedback_list_page, name="list"),
+    path("feedback/<int:item_id>/", views.feedback_detail, name="detail"),
+]

@@ -1,0 +1,150 @@
+import datetime as dt
+import uuid
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
+from voc.core.roles import ADMIN, CUSTOMER_SUCCESS
+from voc.feedback.forms import manual_source
+from voc.feedback.models import FeedbackItem, Source
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/feedback/feedbackitem/add/"
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def admin_user():
+    return UserFactory(roles=[ADMIN])
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def add_data(**overrides):
+    now = timezone.now() - dt.timedelta(hours=1)
+    data = {
+        "account": "",
+        "kind": "manual",
+        "source": manual_source().pk,
+        "title": "",
+        "text": "Exports time out on big workspaces.",
+        "author_email": "",
+        "occurred_at_0": now.strftime("%Y-%m-%d"),
+        "occurred_at_1": now.strftime("%H:%M:%S"),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    return {**data, **overrides}
+
+
+def test_the_add_form_offers_the_manual_source_and_kind(admin_client):
+    response = admin_client.get(ADD_URL)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form["source"].value() == Source.objects.get(name="manual").pk
+    assert form["kind"].value() == "manual"
+
+
+def test_adding_in_the_admin_goes_through_the_service(admin_client, admin_user):
+    account = AccountFactory(name="Acme")
+    data = add_data(account=account.pk, author_email="Jane@Acme.example")
+    response = admin_client.post(ADD_URL, data)
+    item = FeedbackItem.objects.get()
+    assert response.status_code == 302
+    assert (item.account, item.logged_by, item.resolved_by) == (account, admin_user, "given")
+    assert item.external_id == data["idempotency_key"]
+    # record_clean normalised it: the service, not a plain model save, stored this row.
+    assert item.author_email == "jane@acme.example"
+    assert item.content_hash
+    assert LogEntry.objects.get().object_id == str(item.pk)
+
+
+def test_an_item_added_without_an_account_waits_for_resolution(admin_client):
+    admin_client.post(ADD_URL, add_data(author_email="jane@acme.example"))
+    item = FeedbackItem.objects.get()
+    assert item.account is None
+    assert item.status == FeedbackItem.Status.PENDING
+
+
+def test_the_same_add_form_posted_twice_adds_one_item(admin_client):
+    data = add_data()
+    admin_client.post(ADD_URL, data)
+    response = admin_client.post(ADD_URL, data, follow=True)
+    item = FeedbackItem.objects.get()
+    assert "Already logged" in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/admin/feedback/feedbackitem/{item.pk}/change/"
+    assert LogEntry.objects.count() == 1
+
+
+def test_a_rejection_shows_as_form_errors_and_adds_nothing(admin_client):
+    later = timezone.now() + dt.timedelta(days=5)
+    response = admin_client.post(
+        ADD_URL, add_data(occurred_at_0=later.strftime("%Y-%m-%d"), occurred_at_1="10:00:00", text="  ")
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "text" in errors
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_date_in_the_future_is_rejected_by_the_record_rules(admin_client):
+    later = timezone.now() + dt.timedelta(days=5)
+    response = admin_client.post(ADD_URL, add_data(occurred_at_0=later.strftime("%Y-%m-%d")))
+    assert "is in the future" in response.context["adminform"].form.errors["occurred_at"][0]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_the_change_form_edits_only_kind_title_and_account(admin_client):
+    item = FeedbackItemFactory(text="original", kind="ticket")
+    account = AccountFactory()
+    response = admin_client.post(
+        f"/admin/feedback/feedbackitem/{item.pk}/change/",
+        {"title": "Renamed", "kind": "sales_note", "account": account.pk, "text": "changed"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.kind, item.account, item.resolved_by) == ("Renamed", "sales_note", account, "given")
+    assert item.text == "original"
+
+
+def test_a_customer_success_user_may_add_in_the_admin(client):
+    user = UserFactory(roles=[CUSTOMER_SUCCESS])
+    client.force_login(user)
+    client.post(ADD_URL, add_data())
+    assert FeedbackItem.objects.get().logged_by == user
+
+
+def test_script_in_feedback_is_escaped_on_the_changelist(admin_client):
+    FeedbackItemFactory(text=SCRIPT)
+    FeedbackItemFactory(title=SCRIPT, text="fine", source=SourceFactory(name=SCRIPT))
+    response = admin_client.get("/admin/feedback/feedbackitem/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_script_in_feedback_is_escaped_on_the_change_page(admin_client):
+    item = FeedbackItemFactory(title=SCRIPT, text=f"{SCRIPT}\nnext")
+    page = admin_client.get(f"/admin/feedback/feedbackitem/{item.pk}/change/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>next" in page
+
+
+def test_the_changelist_loads_no_text_row_by_row(admin_client):
+    FeedbackItemFactory(text="x" * 5000)
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get("/admin/feedback/feedbackitem/")
+    FeedbackItemFactory.create_batch(5, text="y" * 5000)
+    with CaptureQueriesContext(connection) as six_rows:
+        response = admin_client.get("/admin/feedback/feedbackitem/")
+    assert len(six_rows) == len(one_row)
+    assert "y" * 81 not in response.content.decode()

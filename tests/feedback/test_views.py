@@ -1,0 +1,293 @@
+import datetime as dt
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
+from voc.core.roles import CUSTOMER_SUCCESS, PRODUCT
+from voc.feedback.forms import manual_source
+from voc.feedback.models import FeedbackItem, Source
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def cs_user():
+    return UserFactory(roles=[CUSTOMER_SUCCESS])
+
+
+@pytest.fixture
+def cs_client(client, cs_user):
+    client.force_login(cs_user)
+    return client
+
+
+@pytest.fixture
+def account():
+    return AccountFactory(name="Acme")
+
+
+def log_data(picked, **overrides):
+    data = {
+        "account": picked.name,
+        "account_id": picked.pk,
+        "kind": "manual",
+        "source": manual_source().pk,
+        "title": "",
+        "text": "They need SSO before renewal.\nSoon.",
+        "author_email": "",
+        "occurred_at": timezone.localdate().isoformat(),
+        "rating": "",
+        "nps_score": "",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    return {**data, **overrides}
+
+
+# --- Log feedback --------------------------------------------------------------------------------
+
+
+def test_the_log_page_shows_an_empty_form_with_the_manual_source_chosen(cs_client):
+    response = cs_client.get("/log/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    source = Source.objects.get(name="manual")
+    assert source.kind == Source.Kind.MANUAL
+    assert form["source"].value() == source.pk
+    assert form["kind"].value() == "manual"
+    assert form["occurred_at"].value() == timezone.localdate()
+    uuid.UUID(str(form["idempotency_key"].value()))
+    assert re.search(r'<input[^>]+name="account"[^>]+autofocus', response.content.decode())
+
+
+def test_each_render_of_the_form_gets_a_new_idempotency_key(cs_client):
+    first = cs_client.get("/log/").context["form"]["idempotency_key"].value()
+    second = cs_client.get("/log/").context["form"]["idempotency_key"].value()
+    assert first != second
+
+
+def test_logging_creates_an_item_for_the_account_logged_by_the_user(cs_client, cs_user, account):
+    data = log_data(account, author_email="Jane@Acme.example", rating="4.5", nps_score="9")
+    response = cs_client.post("/log/", data)
+    item = FeedbackItem.objects.get()
+    assert (item.account, item.logged_by, item.kind) == (account, cs_user, "manual")
+    assert item.resolved_by == FeedbackItem.ResolvedBy.GIVEN
+    assert item.source.name == "manual"
+    assert item.external_id == data["idempotency_key"]
+    assert item.text == "They need SSO before renewal.\nSoon."
+    assert item.author_email == "jane@acme.example"
+    assert (str(item.rating), item.nps_score) == ("4.50", 9)
+    assert response.status_code == 302
+    assert response["Location"] == f"/log/?account={account.pk}&kind=manual&source={item.source_id}"
+
+
+def test_after_logging_the_form_comes_back_empty_with_the_account_and_kind_kept(cs_client, account):
+    response = cs_client.post("/log/", log_data(account, kind="sales_note"), follow=True)
+    item = FeedbackItem.objects.get()
+    page = response.content.decode()
+    assert f'Logged: <a href="/feedback/{item.pk}/">feedback #{item.pk}</a>' in page
+    form = response.context["form"]
+    kept = (form["account_id"].value(), form["account"].value(), form["kind"].value())
+    assert kept == (account.pk, "Acme", "sales_note")
+    assert not form["text"].value()
+    assert re.search(r'<textarea[^>]+autofocus', page)
+
+
+def test_a_double_submit_with_the_same_key_logs_one_item(cs_client, account):
+    data = log_data(account)
+    cs_client.post("/log/", data)
+    response = cs_client.post("/log/", data, follow=True)
+    item = FeedbackItem.objects.get()
+    assert f'Already logged: <a href="/feedback/{item.pk}/">feedback #{item.pk}</a>' in response.content.decode()
+
+
+def test_a_form_without_a_usable_key_still_logs_the_note(cs_client, account):
+    cs_client.post("/log/", log_data(account, idempotency_key="not-a-uuid"))
+    uuid.UUID(FeedbackItem.objects.get().external_id)
+
+
+def test_an_empty_text_shows_an_error_and_logs_nothing(cs_client, account):
+    response = cs_client.post("/log/", log_data(account, text="   "))
+    assert response.status_code == 200
+    assert response.context["form"].errors["text"]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_rejection_by_the_service_shows_next_to_the_field(cs_client, account):
+    response = cs_client.post("/log/", log_data(account, nps_score="11", author_email="not-an-address"))
+    errors = response.context["form"].errors
+    assert errors["nps_score"] == ["NPS must be between 0 and 10."]
+    assert "is not an email address" in errors["author_email"][0]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_a_date_in_the_future_is_rejected(cs_client, account):
+    later = timezone.localdate() + dt.timedelta(days=5)
+    response = cs_client.post("/log/", log_data(account, occurred_at=later.isoformat()))
+    assert "is in the future" in response.context["form"].errors["occurred_at"][0]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_an_earlier_date_is_kept(cs_client, account):
+    cs_client.post("/log/", log_data(account, occurred_at="2024-03-05"))
+    assert FeedbackItem.objects.get().occurred_at.date() == dt.date(2024, 3, 5)
+
+
+def test_an_account_is_required(cs_client, account):
+    response = cs_client.post("/log/", log_data(account, account="", account_id=""))
+    assert response.context["form"].errors["account"] == ["Pick the customer's account."]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_without_javascript_a_name_that_matches_one_account_is_enough(cs_client, account):
+    AccountFactory(name="Globex")
+    cs_client.post("/log/", log_data(account, account="acme", account_id=""))
+    assert FeedbackItem.objects.get().account == account
+
+
+def test_a_name_that_matches_several_accounts_asks_to_pick_one(cs_client, account):
+    AccountFactory(name="Acme Europe")
+    response = cs_client.post("/log/", log_data(account, account="acm", account_id=""))
+    assert "pick one from the list" in response.context["form"].errors["account"][0]
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_only_enabled_sources_are_offered(cs_client):
+    SourceFactory(name="old-survey", kind=Source.Kind.SURVEY, enabled=False)
+    SourceFactory(name="calls", kind=Source.Kind.MANUAL)
+    names = [source.name for source in cs_client.get("/log/").context["form"].fields["source"].queryset]
+    assert names == ["calls", "manual"]
+
+
+def test_a_product_user_without_add_permission_gets_403(client, account):
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    assert client.get("/log/").status_code == 403
+    assert client.post("/log/", log_data(account)).status_code == 403
+    assert FeedbackItem.objects.count() == 0
+
+
+def test_anonymous_is_sent_to_log_in(client, account):
+    response = client.post("/log/", log_data(account))
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/log/"
+    assert FeedbackItem.objects.count() == 0
+
+
+# --- Feedback list -------------------------------------------------------------------------------
+
+
+def test_the_list_shows_feedback_newest_first(cs_client):
+    older = FeedbackItemFactory(title="Older", occurred_at=timezone.now() - dt.timedelta(days=3))
+    newer = FeedbackItemFactory(title="Newer", occurred_at=timezone.now() - dt.timedelta(days=1))
+    response = cs_client.get("/feedback/")
+    assert response.status_code == 200
+    assert list(response.context["items"]) == [newer, older]
+
+
+def test_the_list_filters_by_source_kind_account_and_status(cs_client, account):
+    tickets = SourceFactory(name="tickets", kind=Source.Kind.ZENDESK)
+    wanted = FeedbackItemFactory(source=tickets, kind="ticket", account=account, status="processed")
+    FeedbackItemFactory(source=tickets, kind="ticket", account=account, status="pending")
+    FeedbackItemFactory(source=tickets, kind="survey", account=account, status="processed")
+    FeedbackItemFactory(source=tickets, kind="ticket", status="processed")
+    FeedbackItemFactory(kind="ticket", account=account, status="processed")
+    query = {"source": tickets.pk, "kind": "ticket", "account": account.pk, "status": "processed"}
+    response = cs_client.get("/feedback/", query)
+    assert list(response.context["items"]) == [wanted]
+    assert "Feedback from Acme" in response.content.decode()
+
+
+def test_an_invalid_filter_is_reported_and_ignored(cs_client):
+    item = FeedbackItemFactory()
+    response = cs_client.get("/feedback/", {"kind": "nonsense"})
+    assert list(response.context["items"]) == [item]
+    assert "kind" in response.context["filter_form"].errors
+
+
+def test_the_list_pages_by_fifty_and_keeps_the_filters(cs_client):
+    source = SourceFactory(name="tickets")
+    FeedbackItemFactory.create_batch(51, source=source)
+    first = cs_client.get("/feedback/", {"source": source.pk})
+    assert len(first.context["items"]) == 50
+    assert f'href="?source={source.pk}&amp;page=2"' in first.content.decode()
+    second = cs_client.get("/feedback/", {"source": source.pk, "page": 2})
+    assert len(second.context["items"]) == 1
+
+
+def test_a_page_number_past_the_end_shows_the_last_page(cs_client):
+    FeedbackItemFactory()
+    response = cs_client.get("/feedback/", {"page": 99})
+    assert response.context["page"].number == 1
+
+
+def test_script_in_feedback_is_escaped_in_the_list(cs_client):
+    FeedbackItemFactory(text=SCRIPT)
+    FeedbackItemFactory(title=SCRIPT, text="fine")
+    page = cs_client.get("/feedback/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_the_list_needs_view_permission(client):
+    client.force_login(UserFactory(roles=[]))
+    assert client.get("/feedback/").status_code == 403
+
+
+def test_the_list_loads_no_text_row_by_row(cs_client):
+    FeedbackItemFactory(text="x" * 5000, account=AccountFactory())
+    with CaptureQueriesContext(connection) as one_row:
+        cs_client.get("/feedback/")
+    FeedbackItemFactory.create_batch(5, text="y" * 5000, account=AccountFactory())
+    with CaptureQueriesContext(connection) as six_rows:
+        response = cs_client.get("/feedback/")
+    assert len(six_rows) == len(one_row)
+    assert "y" * 201 not in response.content.decode()
+
+
+# --- Feedback detail -----------------------------------------------------------------------------
+
+
+def test_the_detail_page_shows_the_item(cs_client, cs_user, account):
+    item = FeedbackItemFactory(
+        title="SSO", text="Line one\nLine two", account=account, logged_by=cs_user, author_email="jane@acme.example"
+    )
+    response = cs_client.get(f"/feedback/{item.pk}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Line one<br>Line two" in page
+    assert "Acme" in page
+    assert item.source.name in page
+    assert "jane@acme.example" in page
+    assert cs_user.username in page
+    assert "Pending" in page
+
+
+def test_the_detail_page_warns_about_truncated_text_and_a_missing_account(cs_client):
+    item = FeedbackItemFactory(text_truncated=True, metadata={"truncated_from_chars": 25000})
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "truncated from 25000 characters" in page
+    assert "No account is linked" in page
+
+
+def test_the_detail_page_shows_why_processing_failed(cs_client):
+    item = FeedbackItemFactory(status="failed", attempts=5, last_error="ValueError: <b>bad</b>")
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "Processing failed after 5 attempts: ValueError: &lt;b&gt;bad&lt;/b&gt;" in page
+
+
+def test_script_in_feedback_is_escaped_on_the_detail_page(cs_client):
+    item = FeedbackItemFactory(title=SCRIPT, text=f"{SCRIPT}\nsecond line")
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>second line" in page
+
+
+def test_a_missing_item_is_404(cs_client):
+    assert cs_client.get("/feedback/999999/").status_code == 404
+

@@ -1,0 +1,102 @@
+"""Who may do what: every page, for every role and method, answers with the status in this matrix.
+
+Customer-success and Product people are staff (they sign in on the admin login page) but hold only their
+group's permissions; "admin" is a staff user in the Admin group; "superuser" bypasses permissions.
+"""
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import AccountFactory, FeedbackItemFactory, UserFactory
+from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
+from voc.feedback.forms import manual_source
+
+ROLES = ["anonymous", "customer_success", "product", "admin", "superuser"]
+LOGIN = "login"  # a redirect to the login page
+OK, DONE, FORBIDDEN = 200, 302, 403  # DONE: a redirect after a successful POST
+CREATED, UNAUTHORIZED = 201, 401  # the API answers anonymous callers 401 instead of redirecting
+
+# method, URL ({item} and {account} are filled in), then the answer for each of ROLES in order.
+# fmt: off
+MATRIX = [
+    # method  URL                                         anonymous  CS         Product    Admin  superuser
+    ("GET",  "/health/",                                 OK,        OK,        OK,        OK,    OK),
+    ("GET",  "/",                                        LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/log/",                                    LOGIN,     OK,        FORBIDDEN, OK,    OK),
+    ("POST", "/log/",                                    LOGIN,     DONE,      FORBIDDEN, DONE,  DONE),
+    ("GET",  "/feedback/",                               LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/feedback/{item}/",                        LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/accounts/autocomplete/?q=acme",           LOGIN,     OK,        OK,        OK,    OK),
+    # --- admin ---
+    ("GET",  "/admin/",                                  LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/feedback/feedbackitem/",            LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/feedback/feedbackitem/{item}/change/", LOGIN,  OK,        OK,        OK,    OK),
+    ("GET",  "/admin/feedback/feedbackitem/add/",        LOGIN,     OK,        FORBIDDEN, OK,    OK),
+    ("GET",  "/admin/accounts/account/",                 LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/accounts/account/add/",             LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
+    ("GET",  "/admin/auth/user/",                        LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
+    # --- REST API ---
+    ("GET",  "/api/schema/",                             UNAUTHORIZED, OK,     OK,        OK,    OK),
+    ("GET",  "/api/v1/feedback/{item}",                  UNAUTHORIZED, OK,     OK,        OK,    OK),
+    ("POST", "/api/v1/feedback",                         UNAUTHORIZED, CREATED, FORBIDDEN, CREATED, CREATED),
+]
+# fmt: on
+
+
+def _log_post(context) -> dict:
+    data = {
+        "account": "Acme",
+        "account_id": context["account"],
+        "kind": "manual",
+        "source": manual_source().pk,
+        "text": "Permission matrix note",
+        "occurred_at": timezone.localdate().isoformat(),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    return {"data": data}
+
+
+# Keyword arguments for the test client (data, content_type, headers) by (method, URL): a valid body, so that
+# a role that is allowed gets past validation to the real answer. API rows may add their JSON and token here.
+def _api_post(context) -> dict:
+    return {"data": {"kind": "ticket", "text": "Permission matrix API note"}, "content_type": "application/json"}
+
+
+REQUEST_KWARGS = {("POST", "/log/"): _log_post, ("POST", "/api/v1/feedback"): _api_post}
+
+CASES = [
+    pytest.param(method, url, role, expected, id=f"{method} {url} as {role}")
+    for method, url, *answers in MATRIX
+    for role, expected in zip(ROLES, answers, strict=True)
+]
+
+
+def _user_for(role: str):
+    if role == "anonymous":
+        return None
+    if role == "superuser":
+        return UserFactory(is_superuser=True)
+    group = {"customer_success": CUSTOMER_SUCCESS, "product": PRODUCT, "admin": ADMIN}[role]
+    return UserFactory(roles=[group])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
+def test_each_role_gets_the_expected_answer(client, method, url, role, expected):
+    context = {"item": FeedbackItemFactory().pk, "account": AccountFactory(name="Acme").pk}
+    user = _user_for(role)
+    if user is not None:
+        client.force_login(user)
+    path = url.format(**context)
+    request_kwargs = REQUEST_KWARGS[(method, url)](context) if (method, url) in REQUEST_KWARGS else {}
+    response = getattr(client, method.lower())(path, **request_kwargs)
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    else:
+        assert response.status_code == expected
+        if expected == DONE:
+            assert not response["Location"].startswith("/admin/login/")

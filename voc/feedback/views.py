@@ -1,0 +1,79 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods
+
+from voc.accounts.selectors import account_get
+from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejection, manual_source
+from voc.feedback.selectors import feedback_get, feedback_list
+from voc.feedback.services import IngestStatus, feedback_ingest
+
+PAGE_SIZE = 50
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@permission_required("feedback.add_feedbackitem", raise_exception=True)
+def feedback_log(request):
+    """Log a note on a customer's behalf; after saving, an empty form for the next note on the same account."""
+    default_source = manual_source()
+    if request.method == "GET":
+        form = FeedbackLogForm.for_next_note(request.GET, default_source=default_source)
+        return render(request, "feedback/log.html", {"form": form})
+
+    form = FeedbackLogForm(request.POST, default_source=default_source)
+    if form.is_valid():
+        result = feedback_ingest(
+            source=form.cleaned_data["source"],
+            record=form.record(),
+            account=form.cleaned_data["account"],
+            logged_by=request.user,
+        )
+        if result.status == IngestStatus.REJECTED:
+            add_rejection(form, result.errors)
+        else:
+            link = format_html(
+                '<a href="{}">feedback #{}</a>', reverse("feedback:detail", args=[result.item_id]), result.item_id
+            )
+            if result.status == IngestStatus.CREATED:
+                messages.success(request, format_html("Logged: {}", link))
+            else:
+                messages.info(request, format_html("Already logged: {}", link))
+            next_note = {
+                "account": form.cleaned_data["account"].pk,
+                "kind": form.cleaned_data["kind"],
+                "source": form.cleaned_data["source"].pk,
+            }
+            return redirect(f"{reverse('feedback:log')}?{urlencode(next_note)}")
+    return render(request, "feedback/log.html", {"form": form})
+
+
+@require_GET
+@login_required
+@permission_required("feedback.view_feedbackitem", raise_exception=True)
+def feedback_list_page(request):
+    filter_form = FeedbackFilterForm(request.GET)
+    filters = filter_form.filters()
+    page = Paginator(feedback_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    account = account_get(account_id=filters["account_id"]) if filters["account_id"] else None
+    return render(
+        request,
+        "feedback/list.html",
+        {"filter_form": filter_form, "page": page, "items": page.object_list, "account": account},
+    )
+
+
+@require_GET
+@login_required
+@permission_required("feedback.view_feedbackitem", raise_exception=True)
+def feedback_detail(request, item_id: int):
+    item = feedback_get(item_id=item_id)
+    if item is None:
+        raise Http404("No such feedback item.")
+    return render(request, "feedback/detail.html", {"item": item})
