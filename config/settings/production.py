@@ -4,7 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import envbool, envint, envstr
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CELERY_BROKER_URL
+from config.settings.base import CELERY_TASK_ALWAYS_EAGER as NO_BROKER_CONFIGURED
 
 DEBUG = False
 
@@ -14,7 +14,7 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure") or len(set(SECRET_K
         "SECRET_KEY must be set to a random value of at least 50 characters in production "
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
-if not CELERY_BROKER_URL:
+if NO_BROKER_CONFIGURED:
     raise ImproperlyConfigured(
         "Production needs a broker: set CELERY_BROKER_URL or REDIS_URL. "
         "Running tasks in-process is only for the local embedded default."
