@@ -1,0 +1,22 @@
+"""Benchmarks. Each prints a table; none asserts on timing. Run as `python -m bench.<name>`."""
+
+import os
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    cells = [headers] + [[f"{c:,.1f}" if isinstance(c, float) else f"{c:,}" if isinstance(c, int) else str(c)
+                          for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for index, row in enumerate(cells):
+        # Text in the first column reads left to right; numbers line up on the right.
+        padded = [cell.ljust(w) if col == 0 else cell.rjust(w) for col, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        print("  ".join(padded))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
