@@ -16,7 +16,8 @@ def print_table(headers: list[str], rows: list[list]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for index, row in enumerate(cells):
         # Text in the first column reads left to right; numbers line up on the right.
-        padded = [cell.ljust(w) if col == 0 else cell.rjust(w) for col, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        pairs = enumerate(zip(row, widths, strict=True))
+        padded = [cell.ljust(width) if col == 0 else cell.rjust(width) for col, (cell, width) in pairs]
         print("  ".join(padded))
         if index == 0:
             print("  ".join("-" * width for width in widths))
