@@ -9,18 +9,19 @@ from tests.conftest import PROJECT_ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
-# Playwright's sync API keeps an event loop running in the test thread; the test's own ORM calls are
-# still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("CI must have Debian's chromium installed (.ci/run installs it)")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in the test thread while it is open; the test's own ORM
+    # calls are still synchronous and safe. Per test, so no subprocess of another test inherits the variable,
+    # and closed before the database teardown runs.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
