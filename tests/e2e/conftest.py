@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import PROJECT_ROOT
 
@@ -29,6 +30,9 @@ def browser(monkeypatch):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         yield browser
+        # The test's own queries ran while Playwright's loop was open, on connections of their own; close them
+        # here, in the same context, or they would outlive the test database.
+        connections.close_all()
         browser.close()
 
 
