@@ -13,6 +13,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("accounts", "view_account"),
         ("accounts", "view_contact"),
         ("themes", "view_productarea"),
+        ("themes", "view_theme"),
     ],
     PRODUCT: [
         ("feedback", "view_feedbackitem"),
@@ -22,6 +23,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("themes", "view_productarea"),
         ("themes", "add_productarea"),
         ("themes", "change_productarea"),
+        ("themes", "view_theme"),
+        ("themes", "change_theme"),
+        ("themes", "view_themeevent"),
+        ("themes", "view_clusterrun"),
     ],
 }
 # Admins may do everything in these apps; superusers bypass permissions anyway.
@@ -42,9 +47,11 @@ def roles_sync(apps) -> None:
     Permission = apps.get_model("auth", "Permission")
     for role, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
+        # A permission whose model a later migration creates is skipped here; that migration syncs again.
         permissions = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            permission
             for app_label, codename in wanted
+            if (permission := Permission.objects.filter(content_type__app_label=app_label, codename=codename).first())
         ]
         group.permissions.set(permissions)
     admin_group, _ = Group.objects.get_or_create(name=ADMIN)

@@ -62,6 +62,11 @@ class FeedbackItem(models.Model):
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 
+    class ThemeAssignedBy(models.TextChoices):
+        CLUSTERING = "clustering", "Clustering"
+        NEAREST = "nearest", "Nearest theme"
+        PERSON = "person", "A person"  # never moved by the engine afterwards
+
     class ResolvedBy(models.TextChoices):
         UNRESOLVED = "", "Unresolved"
         GIVEN = "given", "Account given"
@@ -101,6 +106,12 @@ class FeedbackItem(models.Model):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_feedback"
     )
+    embedding = models.ForeignKey(
+        "themes.Embedding", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    theme = models.ForeignKey("themes.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
+    theme_similarity = models.FloatField(null=True, blank=True)
+    theme_assigned_by = models.CharField(max_length=20, choices=ThemeAssignedBy.choices, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -117,6 +128,7 @@ class FeedbackItem(models.Model):
                 fields=["received_at"], name="feedback_pending_idx", condition=Q(status="pending")
             ),
             models.Index(fields=["id"], name="feedback_unresolved_idx", condition=Q(account__isnull=True)),
+            models.Index(fields=["theme", "-occurred_at"], name="feedback_theme_recent_idx"),
         ]
 
     def __str__(self):
