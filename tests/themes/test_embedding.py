@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from tests.factories import SourceFactory
 from voc.feedback.models import FeedbackItem, Source
@@ -80,3 +81,31 @@ def test_a_text_that_breaks_the_model_fails_only_its_own_item(monkeypatch, djang
     statuses = dict(FeedbackItem.objects.values_list("text", "status"))
     assert statuses == {"fine one": "processed", "poison": "pending", "fine two": "processed"}
     assert "tokenizer exploded" in FeedbackItem.objects.get(text="poison").last_error
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_the_onnx_backends_agree_with_the_torch_model(backend, settings, tmp_path):
+    texts = ["My card still has not arrived", "Why was I charged a fee for a transfer?", "Top up failed again"]
+    reference = encoder_get().encode(texts)
+    settings.VOC_EMBEDDING_BACKEND = backend
+    settings.VAR_DIR = tmp_path
+    encoder_get.cache_clear()
+    try:
+        onnx_encoder = encoder_get()
+        vectors = onnx_encoder.encode(texts)
+    finally:
+        encoder_get.cache_clear()
+    assert onnx_encoder.version == f"all-MiniLM-L6-v2/{backend}/seq128"
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # int8 weights move vectors a little; fp32 ONNX is the same network.
+    assert (vectors * reference).sum(axis=1).min() > (0.95 if backend == "onnx-int8" else 0.9999)
+
+
+def test_an_unknown_backend_is_refused(settings):
+    settings.VOC_EMBEDDING_BACKEND = "tensorflow"
+    encoder_get.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="VOC_EMBEDDING_BACKEND"):
+            encoder_get()
+    finally:
+        encoder_get.cache_clear()

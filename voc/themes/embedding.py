@@ -9,13 +9,16 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from voc.themes.models import Embedding
+from voc.themes.onnx_encoder import OnnxSentenceEncoder
 from voc.themes.preprocess import text_for_embedding
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+ONNX_BACKENDS = {"onnx", "onnx-int8"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
+        if isinstance(self.model, OnnxSentenceEncoder):
+            return self.model.encode(texts, batch_size=self.batch_size)
         vectors = self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
             show_progress_bar=False,
@@ -43,9 +48,22 @@ def encoder_get() -> Encoder:
 
     path, name = _model_location()
     backend = settings.VOC_EMBEDDING_BACKEND
-    model = SentenceTransformer(str(path), device="cpu", backend=backend, local_files_only=True)
-    model.max_seq_length = settings.VOC_EMBEDDING_MAX_SEQ_LENGTH
-    version = f"{name}/{backend}/seq{model.max_seq_length}"
+    max_seq_length = settings.VOC_EMBEDDING_MAX_SEQ_LENGTH
+    if backend in ONNX_BACKENDS:
+        model = OnnxSentenceEncoder(
+            path,
+            cache_dir=settings.VAR_DIR / "models",
+            quantize=backend == "onnx-int8",
+            max_seq_length=max_seq_length,
+        )
+    elif backend == "torch":
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        model.max_seq_length = max_seq_length
+    else:
+        raise ImproperlyConfigured(
+            f"VOC_EMBEDDING_BACKEND={backend!r}; use torch, {' or '.join(sorted(ONNX_BACKENDS))}"
+        )
+    version = f"{name}/{backend}/seq{max_seq_length}"
     logger.info("Embedding model %s loaded from %s", version, path)
     return Encoder(model=model, version=version, batch_size=settings.VOC_EMBEDDING_BATCH_SIZE)
 
