@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,6 +15,7 @@ from voc.core.db import rows_update
 from voc.feedback.models import FeedbackItem, Source
 from voc.feedback.records import CleanRecord, RecordRejected, record_clean
 from voc.themes.embedding import embeddings_for_texts
+from voc.themes.services import themes_assign_nearest
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +229,7 @@ def feedback_process(*, item_ids: list[int]) -> int:
         )
         _resolve_accounts([item for item in items if item.account_id is None])
         errors = _embed(items)
+        themes_assign_nearest(items=[item for item in items if item.pk not in errors])
         now = timezone.now()
         done, failed = [], []
         for item in items:
@@ -249,7 +251,10 @@ def feedback_process(*, item_ids: list[int]) -> int:
             done.append(item)
         rows_update(
             done,
-            ["account", "contact", "resolved_by", "embedding", "attempts", "status", "processed_at", "last_error"],
+            [
+                "account", "contact", "resolved_by", "embedding", "theme", "theme_similarity", "theme_assigned_by",
+                "attempts", "status", "processed_at", "last_error",
+            ],
         )
         rows_update(failed, ["attempts", "status", "last_error"])
     return len(done)
@@ -347,3 +352,16 @@ def feedback_reresolve(*, item_ids: list[int] | None = None) -> int:
             last_pk = items[-1].pk
             resolved += _resolve_accounts(items)
             rows_update(items, ["account", "contact", "resolved_by"])
+
+
+def feedback_process_pending(*, progress: Callable[[int], None] | None = None) -> int:
+    """Process every pending item now, in this process (the CLI's synchronous path); returns how many."""
+    pending = list(
+        FeedbackItem.objects.filter(status=FeedbackItem.Status.PENDING).order_by("pk").values_list("pk", flat=True)
+    )
+    processed = 0
+    for start in range(0, len(pending), PROCESS_CHUNK):
+        processed += feedback_process(item_ids=pending[start : start + PROCESS_CHUNK])
+        if progress is not None:
+            progress(min(start + PROCESS_CHUNK, len(pending)))
+    return processed

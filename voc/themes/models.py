@@ -52,8 +52,10 @@ class ClusterRun(models.Model):
     items = models.PositiveIntegerField(default=0)
     themes = models.PositiveIntegerField(default=0)
     unsorted = models.PositiveIntegerField(default=0)
-    # The chosen parameters and the criteria behind them (e.g. silhouette per candidate k).
+    # The chosen parameters, and which theme each cluster of the model became.
     params = models.JSONField(default=dict, blank=True)
+    # The fitted ThemeModel (voc.themes.clustering), used to assign new items between runs.
+    model = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -39,7 +39,11 @@ class Command(BaseCommand):
         summary = feedback_summary(top=10)
 
         base_url = f"http://{_host(options['addr'])}:{options['port']}"
-        for line in _report(loaded, summary, admin_url=f"{base_url}/admin/"):
+        for line in _report(loaded, summary):
+            self.stdout.write(line)
+        self.stdout.write("\nFinding themes (embed, cluster, name)…")
+        call_command("voc_pipeline", stdout=self.stdout)
+        for line in _login_lines(loaded, admin_url=f"{base_url}/admin/"):
             self.stdout.write(line)
         if options["no_serve"]:
             return
@@ -53,7 +57,7 @@ class Command(BaseCommand):
         )
 
 
-def _report(loaded: DemoSummary, summary: FeedbackSummary, *, admin_url: str) -> list[str]:
+def _report(loaded: DemoSummary, summary: FeedbackSummary) -> list[str]:
     lines = [
         "",
         f"Loaded {loaded.accounts_total} accounts ({loaded.accounts_created} new), "
@@ -98,7 +102,11 @@ def _report(loaded: DemoSummary, summary: FeedbackSummary, *, admin_url: str) ->
     pending = dict(summary.by_status).get("Pending", 0)
     if pending and not settings.CELERY_TASK_ALWAYS_EAGER:
         lines.append(f"  {pending:,} items wait for a Celery worker: celery -A config worker -l INFO")
-    lines += ["", f"Log in at {admin_url}"]
+    return lines
+
+
+def _login_lines(loaded: DemoSummary, *, admin_url: str) -> list[str]:
+    lines = ["", f"Log in at {admin_url}"]
     width = max(len(username) for username, _ in loaded.users)
     lines += [
         f"  {username:<{width}}  password {loaded.password}   ({role})" for username, role in loaded.users

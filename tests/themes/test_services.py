@@ -1,0 +1,111 @@
+"""Re-clustering keeps identities and human edits; new items find their theme between runs."""
+
+import pytest
+
+from tests.factories import SourceFactory
+from voc.demo.sample import sample_read
+from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.services import feedback_ingest_batch, feedback_process_pending
+from voc.themes.models import ClusterRun, Theme, ThemeEvent
+from voc.themes.services import themes_recluster
+
+pytestmark = pytest.mark.django_db
+
+INTENTS = ["card_arrival", "exchange_rate", "top_up_failed", "unable_to_verify_identity", "lost_or_stolen_card"]
+
+
+@pytest.fixture
+def source():
+    return SourceFactory(name="tickets", kind=Source.Kind.ZENDESK)
+
+
+def ingest(source, texts, *, prefix):
+    feedback_ingest_batch(
+        source=source, records=[{"external_id": f"{prefix}-{n}", "text": text} for n, text in enumerate(texts)]
+    )
+    feedback_process_pending()
+
+
+def sample(per_intent, *, skip=0):
+    by_intent = sample_read()
+    return [text for intent in INTENTS for text in by_intent[intent][skip : skip + per_intent]]
+
+
+def themes_of(item_ids):
+    return dict(FeedbackItem.objects.filter(pk__in=item_ids).values_list("pk", "theme_id"))
+
+
+def test_a_run_names_every_theme_and_picks_three_quotes(source):
+    ingest(source, sample(40), prefix="a")
+    run = themes_recluster()
+
+    themes = list(Theme.objects.filter(retired_at__isnull=True))
+    assert run.status == ClusterRun.Status.DONE
+    assert 3 <= run.themes == len(themes) <= 15
+    assert run.unsorted <= 0.05 * run.items
+    for theme in themes:
+        assert theme.name and theme.keywords
+        assert len(theme.representative_item_ids) == 3
+        assert set(theme.representative_item_ids) <= set(theme.items.values_list("pk", flat=True))
+    assert ThemeEvent.objects.filter(kind=ThemeEvent.Kind.BORN).count() == len(themes)
+
+
+def test_adding_a_tenth_more_items_keeps_nine_in_ten_old_items_in_their_theme(source):
+    ingest(source, sample(40), prefix="old")
+    themes_recluster()
+    before = themes_of(FeedbackItem.objects.values_list("pk", flat=True))
+
+    ingest(source, sample(4, skip=40), prefix="new")
+    themes_recluster(seed=1)
+    after = themes_of(before)
+
+    kept = sum(1 for item_id, theme_id in before.items() if theme_id and after[item_id] == theme_id)
+    assert kept >= 0.9 * len(before)
+
+
+def test_new_items_join_their_nearest_theme_between_runs(source):
+    ingest(source, sample(40), prefix="old")
+    themes_recluster()
+
+    ingest(source, ["My new card still has not arrived, it has been two weeks"], prefix="late")
+    item = FeedbackItem.objects.get(external_id="late-0")
+    card_arrival_theme = FeedbackItem.objects.get(external_id="old-0").theme  # the first card_arrival text
+    assert item.theme_assigned_by == FeedbackItem.ThemeAssignedBy.NEAREST
+    assert item.theme == card_arrival_theme
+
+
+def test_a_human_name_a_lock_and_a_pinned_item_survive_re_clustering(source):
+    ingest(source, sample(40), prefix="a")
+    themes_recluster()
+    renamed, locked = Theme.objects.filter(retired_at__isnull=True)[:2]
+    Theme.objects.filter(pk=renamed.pk).update(human_name="Where is my card?", status=Theme.Status.PLANNED)
+    Theme.objects.filter(pk=locked.pk).update(locked=True)
+    locked_members = set(locked.items.values_list("pk", flat=True))
+    pinned = FeedbackItem.objects.exclude(theme=locked).exclude(theme=renamed).first()
+    FeedbackItem.objects.filter(pk=pinned.pk).update(theme=renamed, theme_assigned_by="person")
+
+    themes_recluster(seed=3)
+
+    renamed.refresh_from_db()
+    assert (renamed.display_name, renamed.status) == ("Where is my card?", Theme.Status.PLANNED)
+    assert set(Theme.objects.get(pk=locked.pk).items.values_list("pk", flat=True)) == locked_members
+    assert FeedbackItem.objects.get(pk=pinned.pk).theme_id == renamed.pk
+
+
+def test_a_theme_whose_items_all_moved_into_another_is_recorded_as_merged(source):
+    ingest(source, sample(40), prefix="a")
+    themes_recluster()
+    first, second = Theme.objects.filter(retired_at__isnull=True)[:2]
+    # As if an earlier run had split one theme in two: the next run finds one cluster and merges them back.
+    split_off = list(first.items.values_list("pk", flat=True))[: first.size // 3]
+    stray = Theme.objects.create(name="split off")
+    FeedbackItem.objects.filter(pk__in=split_off).update(theme=stray)
+
+    themes_recluster()
+
+    stray.refresh_from_db()
+    assert stray.retired_at is not None
+    assert stray.merged_into_id == first.pk
+    event = ThemeEvent.objects.get(theme=stray, kind=ThemeEvent.Kind.MERGED_INTO)
+    assert (event.other_theme_id, event.items_moved) == (first.pk, len(split_off))
+    assert second.pk in set(Theme.objects.filter(retired_at__isnull=True).values_list("pk", flat=True))

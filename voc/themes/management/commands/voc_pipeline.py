@@ -1,0 +1,50 @@
+"""Run the pipeline synchronously: process pending items (resolve, embed, assign), then re-cluster and name."""
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+from tqdm import tqdm
+
+from voc.feedback.models import FeedbackItem
+from voc.feedback.services import feedback_process_pending
+from voc.themes.models import Theme
+from voc.themes.services import themes_recluster
+
+
+class Command(BaseCommand):
+    help = "Embed pending feedback, re-cluster all of it into themes, name them, and print the themes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=0, help="random seed of the clustering (default 0)")
+        parser.add_argument("--top", type=int, default=15, help="how many themes to print (default 15)")
+
+    def handle(self, *args, seed, top, **options):
+        pending = FeedbackItem.objects.filter(status=FeedbackItem.Status.PENDING).count()
+        with tqdm(total=pending, desc="embed", unit="item", disable=not pending) as bar:
+            feedback_process_pending(progress=lambda done: bar.update(done - bar.n))
+        with tqdm(total=3, desc="themes", bar_format="{desc}: {n}/{total} {postfix}") as bar:
+
+            def step(message: str) -> None:
+                bar.set_postfix_str(message)
+                bar.update(1)
+
+            run = themes_recluster(seed=seed, progress=step)
+        share = run.unsorted / run.items * 100 if run.items else 0
+        self.stdout.write(
+            f"\n{run.themes} themes from {run.items:,} items ({run.unsorted:,} unsorted, {share:.1f}%), "
+            f"model {run.model_version}\n"
+        )
+        self.stdout.write(themes_table(limit=top))
+
+
+def themes_table(*, limit: int) -> str:
+    """The largest live themes with their accounts, as a plain-text table."""
+    themes = (
+        Theme.objects.filter(retired_at__isnull=True)
+        .annotate(accounts=Count("items__account", distinct=True), mentions=Count("items"))
+        .order_by("-mentions")[:limit]
+    )
+    lines = [f"  {'Theme':<34} {'Items':>5} {'Accounts':>8}  Keywords", f"  {'-' * 34} {'-' * 5} {'-' * 8}  {'-' * 30}"]
+    for theme in themes:
+        keywords = ", ".join(theme.keywords[:4])
+        lines.append(f"  {theme.display_name[:34]:<34} {theme.mentions:>5} {theme.accounts:>8}  {keywords[:40]}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,253 @@
+"""Writes for themes: re-clustering with stable identities, naming, lineage, and assigning new items."""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+from scipy.optimize import linear_sum_assignment
+
+from voc.core.db import rows_update
+from voc.feedback.models import FeedbackItem
+from voc.themes.clustering import UNSORTED, ThemeModel, themes_cluster
+from voc.themes.embedding import encoder_get, vector_from_bytes
+from voc.themes.models import ClusterRun, Embedding, Theme, ThemeEvent
+from voc.themes.naming import representative_indices, theme_keywords, theme_name
+
+logger = logging.getLogger(__name__)
+
+# A new cluster continues an existing theme when they share at least this share of their combined members
+# (Jaccard), or, for a theme whose members mostly left, when their centres nearly coincide.
+MATCH_MIN_OVERLAP = 0.2
+MATCH_MIN_CENTROID_SIMILARITY = 0.9
+# Keywords come from at most this many members per theme, the ones nearest its centre: enough for c-TF-IDF,
+# bounded so naming stays linear in the number of themes.
+NAMING_SAMPLE = 300
+
+ASSIGNED_BY = FeedbackItem.ThemeAssignedBy
+
+
+def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = None) -> ClusterRun:
+    """Re-cluster every embedded item; themes keep their ids, human names, locks, statuses and pinned items."""
+    say = progress or (lambda _message: None)
+    version = encoder_get().version
+    run = ClusterRun.objects.create(model_version=version)
+    try:
+        say("loading vectors")
+        item_ids, vectors, previous = _clusterable_items(version)
+        say(f"clustering {len(item_ids):,} items")
+        model, labels = themes_cluster(vectors, seed=seed) if len(item_ids) else (None, np.array([], dtype=int))
+        say("matching clusters to themes and naming them")
+        with transaction.atomic():
+            theme_ids = _apply(run, item_ids, vectors, labels, previous, model)
+            run.status = ClusterRun.Status.DONE
+            run.items = len(item_ids)
+            run.themes = len(set(theme_ids.values()))
+            run.unsorted = int((labels == UNSORTED).sum())
+            run.params = {
+                "seed": seed,
+                "cluster_theme_ids": [theme_ids[index] for index in range(len(theme_ids))],
+                "threshold": model.threshold if model else None,
+            }
+            run.model = model.to_bytes() if model else None
+            run.finished_at = timezone.now()
+            run.save()
+    except Exception as error:
+        ClusterRun.objects.filter(pk=run.pk).update(
+            status=ClusterRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    return run
+
+
+def _clusterable_items(version: str) -> tuple[list[int], np.ndarray, dict[int, int | None]]:
+    """Items the engine may move: processed, embedded with the current model, not pinned, not in a locked theme."""
+    rows = (
+        FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED, embedding__model_version=version)
+        .exclude(theme_assigned_by=ASSIGNED_BY.PERSON)
+        .exclude(theme__locked=True)
+        .order_by("pk")
+        .values_list("pk", "theme_id", "embedding__vector")
+    )
+    item_ids, vectors, previous = [], [], {}
+    for item_id, theme_id, vector in rows.iterator(chunk_size=5000):
+        item_ids.append(item_id)
+        vectors.append(vector_from_bytes(vector))
+        previous[item_id] = theme_id
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+    return item_ids, matrix, previous
+
+
+def _apply(run, item_ids, vectors, labels, previous, model) -> dict[int, int]:
+    """Map clusters to themes, write members, names and lineage; returns cluster index -> theme id."""
+    clusters = sorted(set(labels.tolist()) - {UNSORTED})
+    members = {cluster: np.flatnonzero(labels == cluster) for cluster in clusters}
+    centroids = {cluster: _unit(vectors[rows].mean(axis=0)) for cluster, rows in members.items()}
+    candidates = list(Theme.objects.filter(locked=False, retired_at__isnull=True, merged_into__isnull=True))
+    matched = _match(clusters, members, centroids, candidates, item_ids, previous)
+
+    themes_by_cluster: dict[int, Theme] = {}
+    for cluster in clusters:
+        theme = matched.get(cluster) or Theme.objects.create(name="(naming)")
+        themes_by_cluster[cluster] = theme
+    theme_ids = {cluster: theme.pk for cluster, theme in themes_by_cluster.items()}
+
+    _write_members(item_ids, labels, model, vectors, theme_ids, previous)
+    _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, item_ids, previous)
+    _describe(themes_by_cluster, members, centroids, vectors, item_ids)
+    return theme_ids
+
+
+def _match(clusters, members, centroids, candidates, item_ids, previous) -> dict[int, Theme]:
+    """One-to-one assignment of new clusters to existing themes by member overlap and centroid similarity."""
+    if not clusters or not candidates:
+        return {}
+    column = {theme.pk: index for index, theme in enumerate(candidates)}
+    theme_sizes = Counter(theme_id for theme_id in previous.values() if theme_id in column)
+    overlap = np.zeros((len(clusters), len(candidates)))
+    for row, cluster in enumerate(clusters):
+        for theme_id, shared in Counter(previous[item_ids[index]] for index in members[cluster]).items():
+            if theme_id in column:
+                union = len(members[cluster]) + theme_sizes[theme_id] - shared
+                overlap[row, column[theme_id]] = shared / union
+    similarity = np.zeros_like(overlap)
+    for col, theme in enumerate(candidates):
+        if theme.centroid:
+            centre = vector_from_bytes(theme.centroid)
+            for row, cluster in enumerate(clusters):
+                similarity[row, col] = float(centroids[cluster] @ centre)
+    acceptable = (overlap >= MATCH_MIN_OVERLAP) | (similarity >= MATCH_MIN_CENTROID_SIMILARITY)
+    # Overlap decides; similarity breaks ties and matches themes whose members all left.
+    score = np.where(acceptable, overlap + 0.01 * similarity, 0.0)
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    return {clusters[row]: candidates[col] for row, col in zip(rows, cols, strict=True) if acceptable[row, col]}
+
+
+def _write_members(item_ids, labels, model, vectors, theme_ids, previous) -> None:
+    _, similarity = model.assign(vectors) if model else (None, np.zeros(len(item_ids)))
+    changed = []
+    for index, item_id in enumerate(item_ids):
+        label = int(labels[index])
+        theme_id = theme_ids.get(label) if label != UNSORTED else None
+        item = FeedbackItem(pk=item_id, theme_id=theme_id, theme_similarity=float(similarity[index]))
+        item.theme_assigned_by = ASSIGNED_BY.CLUSTERING if theme_id else ""
+        changed.append(item)
+    rows_update(changed, ["theme", "theme_similarity", "theme_assigned_by"])
+
+
+def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, item_ids, previous) -> None:
+    events = []
+    came_from = {
+        cluster: Counter(previous[item_ids[index]] for index in members[cluster] if previous[item_ids[index]])
+        for cluster in clusters
+    }
+    for cluster in clusters:
+        theme = themes_by_cluster[cluster]
+        origins = came_from[cluster]
+        if matched.get(cluster) is None:
+            born = ThemeEvent(theme=theme, kind=ThemeEvent.Kind.BORN, items_moved=len(members[cluster]), run=run)
+            events.append(born)
+            if origins:
+                source_id, moved = origins.most_common(1)[0]
+                events.append(
+                    ThemeEvent(theme=theme, kind=ThemeEvent.Kind.SPLIT_FROM, other_theme_id=source_id,
+                               items_moved=moved, run=run)
+                )
+            continue
+        before = sum(1 for theme_id in previous.values() if theme_id == theme.pk)
+        change = len(members[cluster]) - before
+        if change:
+            kind = ThemeEvent.Kind.GREW if change > 0 else ThemeEvent.Kind.SHRANK
+            events.append(ThemeEvent(theme=theme, kind=kind, items_moved=abs(change), run=run))
+
+    continuing = {theme.pk for theme in matched.values()}
+    now = timezone.now()
+    for theme in candidates:
+        if theme.pk in continuing:
+            continue
+        # Where did its members go? Mostly into one continuing theme: a merge. Otherwise it simply ended.
+        destinations = Counter(
+            themes_by_cluster[cluster].pk for cluster in clusters
+            for index in members[cluster] if previous[item_ids[index]] == theme.pk
+        )
+        theme.retired_at = now
+        theme.size = 0
+        if destinations:
+            target_id, moved = destinations.most_common(1)[0]
+            theme.merged_into_id = target_id
+            events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.MERGED_INTO, other_theme_id=target_id,
+                                     items_moved=moved, run=run))
+        else:
+            events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.RETIRED, run=run))
+        theme.save(update_fields=["retired_at", "size", "merged_into", "updated_at"])
+    ThemeEvent.objects.bulk_create(events)
+
+
+def _describe(themes_by_cluster, members, centroids, vectors, item_ids) -> None:
+    """Keywords, an engine name, three quotes, size and centre for every theme of this run."""
+    texts_by_cluster: dict[int, list[str]] = {}
+    nearest_by_cluster: dict[int, list[int]] = {}
+    for cluster, rows in members.items():
+        closeness = vectors[rows] @ centroids[cluster]
+        nearest = rows[np.argsort(-closeness)[:NAMING_SAMPLE]]
+        nearest_by_cluster[cluster] = nearest.tolist()
+    texts = dict(
+        FeedbackItem.objects.filter(
+            pk__in=[item_ids[index] for rows in nearest_by_cluster.values() for index in rows]
+        ).values_list("pk", "text")
+    )
+    for cluster, rows in nearest_by_cluster.items():
+        texts_by_cluster[cluster] = [texts[item_ids[index]] for index in rows]
+    keywords = theme_keywords(texts_by_cluster)
+    for cluster, theme in themes_by_cluster.items():
+        rows = nearest_by_cluster[cluster]
+        quotes = representative_indices(vectors[rows], centroids[cluster], count=3)
+        theme.keywords = keywords.get(cluster, [])
+        theme.name = theme_name(theme.keywords, texts_by_cluster[cluster], vectors[rows])[:200]
+        theme.representative_item_ids = [item_ids[rows[index]] for index in quotes]
+        theme.size = len(members[cluster])
+        theme.centroid = centroids[cluster].astype(np.float32).tobytes()
+        theme.save()
+
+
+def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:
+    """Give new items the theme of their nearest prototype in the latest run, if close enough; returns how many."""
+    run = ClusterRun.objects.filter(status=ClusterRun.Status.DONE, model__isnull=False).order_by("-pk").first()
+    if run is None:
+        return 0
+    model = _model_for(run.pk, bytes(run.model))
+    cluster_theme_ids = run.params.get("cluster_theme_ids", [])
+    live = set(Theme.objects.filter(pk__in=cluster_theme_ids, retired_at__isnull=True).values_list("pk", flat=True))
+    candidates = [item for item in items if item.embedding_id and item.theme_assigned_by != ASSIGNED_BY.PERSON]
+    if not candidates:
+        return 0
+    stored = dict(
+        Embedding.objects.filter(pk__in={item.embedding_id for item in candidates}).values_list("pk", "vector")
+    )
+    vectors = np.stack([vector_from_bytes(stored[item.embedding_id]) for item in candidates])
+    labels, similarity = model.assign(vectors)
+    assigned = 0
+    for item, label, score in zip(candidates, labels.tolist(), similarity.tolist(), strict=True):
+        theme_id = cluster_theme_ids[label] if label != UNSORTED else None
+        if theme_id in live:
+            item.theme_id, item.theme_similarity, item.theme_assigned_by = theme_id, score, ASSIGNED_BY.NEAREST
+            assigned += 1
+    return assigned
+
+
+_model_cache: dict[int, ThemeModel] = {}
+
+
+def _model_for(run_id: int, raw: bytes) -> ThemeModel:
+    # A model is immutable once its run is done; keep the latest one per process.
+    if run_id not in _model_cache:
+        _model_cache.clear()
+        _model_cache[run_id] = ThemeModel.from_bytes(raw)
+    return _model_cache[run_id]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
