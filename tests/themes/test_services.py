@@ -44,7 +44,8 @@ def test_a_run_names_every_theme_and_picks_three_quotes(source):
     assert 3 <= run.themes == len(themes) <= 15
     assert run.unsorted <= 0.05 * run.items
     for theme in themes:
-        assert theme.name and theme.keywords
+        assert theme.name
+        assert theme.keywords
         assert len(theme.representative_item_ids) == 3
         assert set(theme.representative_item_ids) <= set(theme.items.values_list("pk", flat=True))
     assert ThemeEvent.objects.filter(kind=ThemeEvent.Kind.BORN).count() == len(themes)
