@@ -129,6 +129,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voc.feedback.tasks.feedback_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    "recluster-themes-nightly": {
+        "task": "voc.themes.tasks.themes_recluster_task",
+        "schedule": crontab(hour=envint("VOC_RECLUSTER_HOUR", 2), minute=0),
+    },
 }
 
 # --- Email ---------------------------------------------------------------------------------------

@@ -110,3 +110,28 @@ def test_a_theme_whose_items_all_moved_into_another_is_recorded_as_merged(source
     event = ThemeEvent.objects.get(theme=stray, kind=ThemeEvent.Kind.MERGED_INTO)
     assert (event.other_theme_id, event.items_moved) == (first.pk, len(split_off))
     assert second.pk in set(Theme.objects.filter(retired_at__isnull=True).values_list("pk", flat=True))
+
+
+def test_a_model_change_re_embeds_items_before_the_next_run(source, settings):
+    from voc.themes.embedding import encoder_get
+    from voc.themes.services import embeddings_refresh
+
+    ingest(source, sample(4), prefix="a")
+    old_version = encoder_get().version
+    settings.VOC_EMBEDDING_MAX_SEQ_LENGTH = 64  # a different model version
+    encoder_get.cache_clear()
+    try:
+        assert embeddings_refresh() == FeedbackItem.objects.count()
+        versions = set(FeedbackItem.objects.values_list("embedding__model_version", flat=True))
+        assert versions == {encoder_get().version} != {old_version}
+    finally:
+        encoder_get.cache_clear()
+
+
+def test_the_nightly_task_re_clusters(source):
+    from voc.themes.tasks import themes_recluster_task
+
+    ingest(source, sample(20), prefix="a")
+    run = ClusterRun.objects.get(pk=themes_recluster_task.delay().get())
+    assert run.status == ClusterRun.Status.DONE
+    assert Theme.objects.filter(retired_at__isnull=True).exists()

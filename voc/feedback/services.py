@@ -288,6 +288,16 @@ def _embed(items: list[FeedbackItem]) -> dict[int, Exception]:
     return errors
 
 
+def feedback_embed(*, item_ids: list[int]) -> int:
+    """(Re-)embed items with the current model, outside processing; returns how many got a vector."""
+    with transaction.atomic():
+        items = list(FeedbackItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"))
+        errors = _embed(items)
+        embedded = [item for item in items if item.pk not in errors]
+        rows_update(embedded, ["embedding"])
+    return len(embedded)
+
+
 def embedding_text(item: FeedbackItem) -> str:
     """What is embedded for an item: its title (often the ticket's subject) and its text."""
     return f"{item.title}\n{item.text}" if item.title else item.text

@@ -29,6 +29,26 @@ NAMING_SAMPLE = 300
 ASSIGNED_BY = FeedbackItem.ThemeAssignedBy
 
 
+def embeddings_refresh(*, chunk: int = 500) -> int:
+    """Re-embed processed items whose vector is missing or from another model (after a model change)."""
+    from voc.feedback.services import feedback_embed
+
+    version = encoder_get().version
+    stale = (
+        FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED)
+        .exclude(embedding__model_version=version)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    refreshed = 0
+    while batch := list(stale[:chunk]):
+        done = feedback_embed(item_ids=batch)
+        refreshed += done
+        if done < len(batch):
+            break  # some texts cannot be embedded; they stay for the next run instead of looping here
+    return refreshed
+
+
 def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = None) -> ClusterRun:
     """Re-cluster every embedded item; themes keep their ids, human names, locks, statuses and pinned items."""
     say = progress or (lambda _message: None)
