@@ -68,7 +68,8 @@ def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = 
             run.unsorted = int((labels == UNSORTED).sum())
             run.params = {
                 "seed": seed,
-                "cluster_theme_ids": [theme_ids[index] for index in range(len(theme_ids))],
+                # By the model's theme number; None for a theme that kept no members after assignment.
+                "cluster_theme_ids": [theme_ids.get(index) for index in range(model.theme_count if model else 0)],
                 "threshold": model.threshold if model else None,
             }
             run.model = model.to_bytes() if model else None
@@ -237,7 +238,7 @@ def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:
     run = ClusterRun.objects.filter(status=ClusterRun.Status.DONE, model__isnull=False).order_by("-pk").first()
     if run is None:
         return 0
-    model = _model_for(run.pk, bytes(run.model))
+    model = _model_for((run.pk, run.finished_at), run.model)
     cluster_theme_ids = run.params.get("cluster_theme_ids", [])
     live = set(Theme.objects.filter(pk__in=cluster_theme_ids, retired_at__isnull=True).values_list("pk", flat=True))
     candidates = [item for item in items if item.embedding_id and item.theme_assigned_by != ASSIGNED_BY.PERSON]
@@ -257,15 +258,16 @@ def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:
     return assigned
 
 
-_model_cache: dict[int, ThemeModel] = {}
+_model_cache: dict[tuple, ThemeModel] = {}
 
 
-def _model_for(run_id: int, raw: bytes) -> ThemeModel:
-    # A model is immutable once its run is done; keep the latest one per process.
-    if run_id not in _model_cache:
+def _model_for(key: tuple, raw: bytes) -> ThemeModel:
+    # A run's model never changes once it is done; keep the latest per process. The key includes the finish
+    # time because a rolled-back run's id can be handed out again.
+    if key not in _model_cache:
         _model_cache.clear()
-        _model_cache[run_id] = ThemeModel.from_bytes(raw)
-    return _model_cache[run_id]
+        _model_cache[key] = ThemeModel.from_bytes(raw)
+    return _model_cache[key]
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
