@@ -146,16 +146,9 @@ class FeedbackLogForm(forms.Form):
     def record(self) -> dict:
         """The cleaned form as a record for feedback_ingest (the account is passed separately)."""
         data = self.cleaned_data
-        return {
-            "external_id": data["idempotency_key"],
-            "kind": data["kind"],
-            "title": data["title"],
-            "text": data["text"],
-            "author_email": data["author_email"],
-            "occurred_at": _occurred_at(data.get("occurred_at")),
-            "rating": data["rating"],
-            "nps_score": data["nps_score"],
-        }
+        return form_record(
+            data, occurred_at=_occurred_at(data.get("occurred_at")), rating=data["rating"], nps_score=data["nps_score"]
+        )
 
 
 def _idempotency_key(value: str) -> str:
@@ -236,12 +229,16 @@ class FeedbackAdminAddForm(forms.ModelForm):
 
     def record(self) -> dict:
         """The cleaned form as a record for feedback_ingest (the account is passed separately)."""
-        data = self.cleaned_data
-        return {
-            "external_id": data["idempotency_key"],
-            "kind": data["kind"],
-            "title": data["title"],
-            "text": data["text"],
-            "author_email": data["author_email"],
-            "occurred_at": data["occurred_at"].isoformat(),
-        }
+        return form_record(self.cleaned_data, occurred_at=self.cleaned_data["occurred_at"].isoformat())
+
+
+def form_record(data: Mapping, **fields) -> dict:
+    """The fields both logging forms share, as a record for feedback_ingest, plus the form's own `fields`."""
+    return {
+        "external_id": data["idempotency_key"],
+        "kind": data["kind"],
+        "title": data["title"],
+        "text": data["text"],
+        "author_email": data["author_email"],
+        **fields,
+    }
