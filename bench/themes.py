@@ -76,7 +76,7 @@ def _stage_voc_cluster(vectors_path: str, texts: list[str]) -> dict:
 
     vectors = np.load(vectors_path)
     started = time.perf_counter()
-    _, labels = themes_cluster(vectors, seed=0)
+    _, labels, _ = themes_cluster(vectors, seed=0)
     cluster_s = time.perf_counter() - started
 
     # Named as production names them (services._describe): keywords and a name from the texts nearest the centre.
@@ -165,7 +165,7 @@ def _stage_scale_cluster(vectors_path: str) -> dict:
 
     vectors = np.load(vectors_path)
     started = time.perf_counter()
-    model, labels = themes_cluster(vectors, seed=0)
+    model, labels, _ = themes_cluster(vectors, seed=0)
     cluster_s = time.perf_counter() - started
     # Assigning again on its own shows how the total splits between the sample fit and assigning everyone.
     started = time.perf_counter()

@@ -81,16 +81,19 @@ class ThemeModel:
         )
 
 
-def themes_cluster(vectors: np.ndarray, *, seed: int = 0, sample: int = FIT_SAMPLE) -> tuple[ThemeModel, np.ndarray]:
-    """Fit on at most `sample` vectors and assign every vector: (model, theme per row with UNSORTED = -1)."""
+def themes_cluster(
+    vectors: np.ndarray, *, seed: int = 0, sample: int = FIT_SAMPLE
+) -> tuple[ThemeModel, np.ndarray, np.ndarray]:
+    """Fit on at most `sample` vectors and assign every vector: (model, theme per row with UNSORTED = -1,
+    similarity of each row to its nearest prototype)."""
     vectors = np.asarray(vectors, dtype=np.float32)
     if len(vectors) > sample:
         rows = np.random.default_rng(seed).choice(len(vectors), size=sample, replace=False)
         model = themes_fit(vectors[rows], seed=seed)
     else:
         model = themes_fit(vectors, seed=seed)
-    labels, _ = model.assign(vectors)
-    return model, labels
+    labels, similarity = model.assign(vectors)
+    return model, labels, similarity
 
 
 def themes_fit(vectors: np.ndarray, *, seed: int = 0) -> ThemeModel:

@@ -58,10 +58,13 @@ def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = 
         say("loading vectors")
         item_ids, vectors, previous = _clusterable_items(version)
         say(f"clustering {len(item_ids):,} items")
-        model, labels = themes_cluster(vectors, seed=seed) if len(item_ids) else (None, np.array([], dtype=int))
+        if item_ids:
+            model, labels, similarity = themes_cluster(vectors, seed=seed)
+        else:
+            model, labels, similarity = None, np.array([], dtype=int), np.array([], dtype=np.float32)
         say("matching clusters to themes and naming them")
         with transaction.atomic():
-            theme_ids = _apply(run, item_ids, vectors, labels, previous, model)
+            theme_ids = _apply(run, item_ids, vectors, labels, similarity, previous)
             run.status = ClusterRun.Status.DONE
             run.items = len(item_ids)
             run.themes = len(set(theme_ids.values()))
@@ -101,13 +104,20 @@ def _clusterable_items(version: str) -> tuple[list[int], np.ndarray, dict[int, i
     return item_ids, matrix, previous
 
 
-def _apply(run, item_ids, vectors, labels, previous, model) -> dict[int, int]:
+def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, int]:
     """Map clusters to themes, write members, names and lineage; returns cluster index -> theme id."""
     clusters = sorted(set(labels.tolist()) - {UNSORTED})
     members = {cluster: np.flatnonzero(labels == cluster) for cluster in clusters}
     centroids = {cluster: _unit(vectors[rows].mean(axis=0)) for cluster, rows in members.items()}
+    # One pass over the items: how many each old theme had, and how many went from it to each new cluster.
+    sizes_before = Counter(theme_id for theme_id in previous.values() if theme_id)
+    moves = Counter(
+        (previous[item_id], label)
+        for item_id, label in zip(item_ids, labels.tolist(), strict=True)
+        if previous[item_id]
+    )
     candidates = list(Theme.objects.filter(locked=False, retired_at__isnull=True, merged_into__isnull=True))
-    matched = _match(clusters, members, centroids, candidates, item_ids, previous)
+    matched = _match(clusters, members, centroids, candidates, sizes_before, moves)
 
     themes_by_cluster: dict[int, Theme] = {}
     for cluster in clusters:
@@ -115,29 +125,25 @@ def _apply(run, item_ids, vectors, labels, previous, model) -> dict[int, int]:
         themes_by_cluster[cluster] = theme
     theme_ids = {cluster: theme.pk for cluster, theme in themes_by_cluster.items()}
 
-    _write_members(item_ids, labels, model, vectors, theme_ids, previous)
-    _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, item_ids, previous)
+    _write_members(item_ids, labels, similarity, theme_ids)
+    _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves)
     _describe(themes_by_cluster, members, centroids, vectors, item_ids)
     return theme_ids
 
 
-def _match(clusters, members, centroids, candidates, item_ids, previous) -> dict[int, Theme]:
+def _match(clusters, members, centroids, candidates, sizes_before, moves) -> dict[int, Theme]:
     """One-to-one assignment of new clusters to existing themes by member overlap and centroid similarity."""
     if not clusters or not candidates:
         return {}
-    column = {theme.pk: index for index, theme in enumerate(candidates)}
-    theme_sizes = Counter(theme_id for theme_id in previous.values() if theme_id in column)
     overlap = np.zeros((len(clusters), len(candidates)))
-    for row, cluster in enumerate(clusters):
-        for theme_id, shared in Counter(previous[item_ids[index]] for index in members[cluster]).items():
-            if theme_id in column:
-                union = len(members[cluster]) + theme_sizes[theme_id] - shared
-                overlap[row, column[theme_id]] = shared / union
     similarity = np.zeros_like(overlap)
     for col, theme in enumerate(candidates):
-        if theme.centroid:
-            centre = vector_from_bytes(theme.centroid)
-            for row, cluster in enumerate(clusters):
+        centre = vector_from_bytes(theme.centroid) if theme.centroid else None
+        for row, cluster in enumerate(clusters):
+            shared = moves[(theme.pk, cluster)]
+            if shared:
+                overlap[row, col] = shared / (len(members[cluster]) + sizes_before[theme.pk] - shared)
+            if centre is not None:
                 similarity[row, col] = float(centroids[cluster] @ centre)
     acceptable = (overlap >= MATCH_MIN_OVERLAP) | (similarity >= MATCH_MIN_CENTROID_SIMILARITY)
     # Overlap decides; similarity breaks ties and matches themes whose members all left.
@@ -146,39 +152,38 @@ def _match(clusters, members, centroids, candidates, item_ids, previous) -> dict
     return {clusters[row]: candidates[col] for row, col in zip(rows, cols, strict=True) if acceptable[row, col]}
 
 
-def _write_members(item_ids, labels, model, vectors, theme_ids, previous) -> None:
-    _, similarity = model.assign(vectors) if model else (None, np.zeros(len(item_ids)))
+def _write_members(item_ids, labels, similarity, theme_ids) -> None:
     changed = []
-    for index, item_id in enumerate(item_ids):
-        label = int(labels[index])
+    for item_id, label, score in zip(item_ids, labels.tolist(), similarity.tolist(), strict=True):
         theme_id = theme_ids.get(label) if label != UNSORTED else None
-        item = FeedbackItem(pk=item_id, theme_id=theme_id, theme_similarity=float(similarity[index]))
+        item = FeedbackItem(pk=item_id, theme_id=theme_id, theme_similarity=score)
         item.theme_assigned_by = ASSIGNED_BY.CLUSTERING if theme_id else ""
         changed.append(item)
     rows_update(changed, ["theme", "theme_similarity", "theme_assigned_by"])
 
 
-def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, item_ids, previous) -> None:
+def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves) -> None:
+    came_from: dict[int, Counter] = {cluster: Counter() for cluster in clusters}
+    went_to: dict[int, Counter] = {}
+    for (theme_id, cluster), count in moves.items():
+        if cluster != UNSORTED:
+            came_from[cluster][theme_id] += count
+            went_to.setdefault(theme_id, Counter())[themes_by_cluster[cluster].pk] += count
+
     events = []
-    came_from = {
-        cluster: Counter(previous[item_ids[index]] for index in members[cluster] if previous[item_ids[index]])
-        for cluster in clusters
-    }
     for cluster in clusters:
         theme = themes_by_cluster[cluster]
-        origins = came_from[cluster]
         if matched.get(cluster) is None:
             born = ThemeEvent(theme=theme, kind=ThemeEvent.Kind.BORN, items_moved=len(members[cluster]), run=run)
             events.append(born)
-            if origins:
-                source_id, moved = origins.most_common(1)[0]
+            if came_from[cluster]:
+                source_id, moved = came_from[cluster].most_common(1)[0]
                 events.append(
                     ThemeEvent(theme=theme, kind=ThemeEvent.Kind.SPLIT_FROM, other_theme_id=source_id,
                                items_moved=moved, run=run)
                 )
             continue
-        before = sum(1 for theme_id in previous.values() if theme_id == theme.pk)
-        change = len(members[cluster]) - before
+        change = len(members[cluster]) - sizes_before[theme.pk]
         if change:
             kind = ThemeEvent.Kind.GREW if change > 0 else ThemeEvent.Kind.SHRANK
             events.append(ThemeEvent(theme=theme, kind=kind, items_moved=abs(change), run=run))
@@ -189,14 +194,10 @@ def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidat
         if theme.pk in continuing:
             continue
         # Where did its members go? Mostly into one continuing theme: a merge. Otherwise it simply ended.
-        destinations = Counter(
-            themes_by_cluster[cluster].pk for cluster in clusters
-            for index in members[cluster] if previous[item_ids[index]] == theme.pk
-        )
         theme.retired_at = now
         theme.size = 0
-        if destinations:
-            target_id, moved = destinations.most_common(1)[0]
+        if went_to.get(theme.pk):
+            target_id, moved = went_to[theme.pk].most_common(1)[0]
             theme.merged_into_id = target_id
             events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.MERGED_INTO, other_theme_id=target_id,
                                      items_moved=moved, run=run))
