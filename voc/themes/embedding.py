@@ -12,27 +12,30 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from voc.themes.models import Embedding
-from voc.themes.onnx_encoder import OnnxSentenceEncoder
+from voc.themes.openvino_encoder import OpenVinoSentenceEncoder
 from voc.themes.preprocess import text_for_embedding
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-ONNX_BACKENDS = {"onnx", "onnx-int8"}
+BACKENDS = ("openvino-int8", "openvino", "torch")
 
 
 @dataclass(frozen=True)
 class Encoder:
-    model: object  # a sentence_transformers.SentenceTransformer
+    model: object  # an OpenVinoSentenceEncoder or a sentence_transformers.SentenceTransformer
     version: str
     batch_size: int
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
-        if isinstance(self.model, OnnxSentenceEncoder):
+        if isinstance(self.model, OpenVinoSentenceEncoder):
             return self.model.encode(texts, batch_size=self.batch_size)
         vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
@@ -41,28 +44,24 @@ class Encoder:
 @functools.lru_cache(maxsize=1)
 def encoder_get() -> Encoder:
     """The process's encoder, loaded on first use from a local folder; nothing is ever downloaded."""
-    # Set before sentence-transformers is imported: a hub lookup must fail at once, not hang on a closed network.
+    # Set before transformers is imported: a hub lookup must fail at once, not hang on a closed network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
     path, name = _model_location()
     backend = settings.VOC_EMBEDDING_BACKEND
     max_seq_length = settings.VOC_EMBEDDING_MAX_SEQ_LENGTH
-    if backend in ONNX_BACKENDS:
-        model = OnnxSentenceEncoder(
-            path,
-            cache_dir=settings.VAR_DIR / "models",
-            quantize=backend == "onnx-int8",
-            max_seq_length=max_seq_length,
-        )
-    elif backend == "torch":
+    if backend == "torch":
+        from sentence_transformers import SentenceTransformer
+
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         model.max_seq_length = max_seq_length
-    else:
-        raise ImproperlyConfigured(
-            f"VOC_EMBEDDING_BACKEND={backend!r}; use torch, {' or '.join(sorted(ONNX_BACKENDS))}"
+    elif backend in BACKENDS:
+        quantize = backend == "openvino-int8"
+        model = OpenVinoSentenceEncoder(
+            path, cache_dir=settings.VAR_DIR / "models", quantize=quantize, max_seq_length=max_seq_length
         )
+    else:
+        raise ImproperlyConfigured(f"VOC_EMBEDDING_BACKEND={backend!r}; use one of {', '.join(BACKENDS)}")
     version = f"{name}/{backend}/seq{max_seq_length}"
     logger.info("Embedding model %s loaded from %s", version, path)
     return Encoder(model=model, version=version, batch_size=settings.VOC_EMBEDDING_BATCH_SIZE)

@@ -95,13 +95,20 @@ def _clusterable_items(version: str) -> tuple[list[int], np.ndarray, dict[int, i
         .order_by("pk")
         .values_list("pk", "theme_id", "embedding__vector")
     )
-    item_ids, vectors, previous = [], [], {}
-    for item_id, theme_id, vector in rows.iterator(chunk_size=5000):
+    # Filled in place, never stacked from a list, so 1M vectors cost their 1.5 GB once and not twice; items that
+    # arrive meanwhile wait for the next run.
+    count = rows.count()
+    item_ids, matrix, previous = [], None, {}
+    for row, (item_id, theme_id, vector) in enumerate(rows[:count].iterator(chunk_size=5000)):
+        vector = vector_from_bytes(vector)
+        if matrix is None:
+            matrix = np.empty((count, len(vector)), dtype=np.float32)
+        matrix[row] = vector
         item_ids.append(item_id)
-        vectors.append(vector_from_bytes(vector))
         previous[item_id] = theme_id
-    matrix = np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-    return item_ids, matrix, previous
+    if matrix is None:
+        return [], np.zeros((0, 0), dtype=np.float32), {}
+    return item_ids, matrix[: len(item_ids)], previous
 
 
 def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, int]:
