@@ -49,3 +49,18 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def envweights(name: str, default: dict[str, float]) -> dict[str, float]:
+    """'enterprise=1.2,growth=1.1' → {'enterprise': 1.2, 'growth': 1.1}."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    weights = {}
+    for part in filter(None, (part.strip() for part in raw.split(","))):
+        key, _, value = part.partition("=")
+        try:
+            weights[key.strip()] = float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {part!r} is not name=number") from None
+    return weights

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from config.env import envbool, envint, envlist, envstr
+from config.env import envbool, envfloat, envint, envlist, envstr, envweights
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(envstr("VOC_VAR_DIR", str(BASE_DIR / "var")))
@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "voc.accounts",
     "voc.feedback",
     "voc.themes",
+    "voc.ranking",
     "voc.api",
     "voc.demo",
 ]
@@ -185,6 +186,26 @@ VOC_EMBEDDING_BACKEND = envstr("VOC_EMBEDDING_BACKEND", "openvino-int8")
 # Feedback is short: 128 word pieces cover nearly every item, and attention cost grows with the square of it.
 VOC_EMBEDDING_MAX_SEQ_LENGTH = envint("VOC_EMBEDDING_MAX_SEQ_LENGTH", 128)
 VOC_EMBEDDING_BATCH_SIZE = envint("VOC_EMBEDDING_BATCH_SIZE", 64)
+
+# Ranking by customer weight (voc/ranking/scoring.py has the formula; the admin shows these values).
+VOC_RANKING = {
+    # An account is worth floor + ln(1 + ARR / arr_unit): diminishing returns on revenue.
+    "arr_unit": envfloat("VOC_RANK_ARR_UNIT", 10_000.0),
+    "value_floor": envfloat("VOC_RANK_VALUE_FLOOR", 1.0),
+    # The most that repeated mentions can add to one voice, as a share: 40 posts count 1.1x one post, never 40x.
+    "repeat_bonus": envfloat("VOC_RANK_REPEAT_BONUS", 0.10),
+    "half_life_days": envfloat("VOC_RANK_HALF_LIFE_DAYS", 90.0),
+    # Each author without a resolved account, and all of them together at most.
+    "anonymous_value": envfloat("VOC_RANK_ANONYMOUS_VALUE", 0.25),
+    "anonymous_cap": envfloat("VOC_RANK_ANONYMOUS_CAP", 2.0),
+    # Optional multipliers, e.g. VOC_RANK_TIER_MULTIPLIERS="enterprise=1.2,free=0.8".
+    "tier_multipliers": envweights("VOC_RANK_TIER_MULTIPLIERS", {}),
+    "segment_multipliers": envweights("VOC_RANK_SEGMENT_MULTIPLIERS", {}),
+    # Below this many distinct accounts a theme is flagged "too little evidence".
+    "min_accounts": envint("VOC_RANK_MIN_ACCOUNTS", 3),
+    "bootstrap_samples": envint("VOC_RANK_BOOTSTRAP_SAMPLES", 500),
+    "interval": envfloat("VOC_RANK_INTERVAL", 0.90),
+}
 
 LOGGING = {
     "version": 1,

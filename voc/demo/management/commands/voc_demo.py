@@ -6,12 +6,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from voc.demo.selectors import FeedbackSummary, feedback_summary
 from voc.demo.services import DEFAULT_PASSWORD, DemoSummary, demo_load
+from voc.feedback.models import FeedbackItem
+from voc.ranking.management.commands.voc_rank import ranked_table
+from voc.ranking.selectors import themes_ranked
 
 # The summary fits a 100-column terminal.
 LINE_WIDTH = 100
+RANKING_PERIOD_DAYS = 90
 
 
 class Command(BaseCommand):
@@ -43,6 +48,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write("\nFinding themes (embed, cluster, name)…")
         call_command("voc_pipeline", stdout=self.stdout)
+        for line in _ranking_lines(loaded):
+            self.stdout.write(line)
         for line in _login_lines(loaded, admin_url=f"{base_url}/admin/"):
             self.stdout.write(line)
         if options["no_serve"]:
@@ -102,6 +109,27 @@ def _report(loaded: DemoSummary, summary: FeedbackSummary) -> list[str]:
     pending = dict(summary.by_status).get("Pending", 0)
     if pending and not settings.CELERY_TASK_ALWAYS_EAGER:
         lines.append(f"  {pending:,} items wait for a Celery worker: celery -A config worker -l INFO")
+    return lines
+
+
+def _ranking_lines(loaded: DemoSummary) -> list[str]:
+    """The ranked themes, and where the loud small account's theme lands by mentions and by weight."""
+    ranked = themes_ranked(period_days=RANKING_PERIOD_DAYS)
+    lines = ["", ranked_table(ranked[:10], period=f"{RANKING_PERIOD_DAYS}d", total=len(ranked))]
+    loud = (
+        FeedbackItem.objects.filter(account__name=loaded.loud_account, theme__isnull=False)
+        .values("theme")
+        .annotate(items=Count("pk"))
+        .order_by("-items")
+        .first()
+    )
+    row = next((row for row in ranked if loud and row.theme.pk == loud["theme"]), None)
+    if row:
+        lines.append(
+            f"The loud small account {loaded.loud_account} sent {loud['items']} of the {row.score.mentions} mentions "
+            f"in “{row.theme.display_name}”: #{row.rank_by_mentions} by mentions, #{row.rank} by customer weight "
+            f"({row.score.accounts} accounts). Explain any score: python manage.py voc_rank --json"
+        )
     return lines
 
 

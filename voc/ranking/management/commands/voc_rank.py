@@ -1,0 +1,86 @@
+"""Print themes ranked by customer weight, with the figures that explain each score."""
+
+import json
+import re
+
+from django.core.management.base import BaseCommand, CommandError
+
+from voc.ranking.selectors import FILTERS, RankedTheme, themes_ranked
+
+PERIOD = re.compile(r"^(\d+)([dw])$")
+
+
+def period_days(text: str) -> int:
+    """'90d' → 90, '12w' → 84."""
+    match = PERIOD.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise CommandError(f"--period {text!r}: use a number of days or weeks, e.g. 90d or 12w")
+    return int(match.group(1)) * (7 if match.group(2) == "w" else 1)
+
+
+class Command(BaseCommand):
+    help = "Rank themes by customer weight (distinct accounts, ARR with diminishing returns, recency, source)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", default="90d", help="how far back to look, e.g. 90d or 12w (default 90d)")
+        parser.add_argument("--top", type=int, default=20, help="how many themes to print (default 20; 0 for all)")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON with each score's explanation")
+        for name in FILTERS:
+            parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"only feedback with this {name}")
+
+    def handle(self, *args, period, top, as_json, **options):
+        filters = {name: options[name] for name in FILTERS if options.get(name)}
+        ranked = themes_ranked(period_days=period_days(period), **filters)
+        shown = ranked[:top] if top else ranked
+        if as_json:
+            self.stdout.write(json.dumps([ranked_as_dict(row) for row in shown], indent=2))
+            return
+        self.stdout.write(ranked_table(shown, period=period, total=len(ranked)))
+
+
+
+def ranked_as_dict(row: RankedTheme) -> dict:
+    score = row.score
+    return {
+        "rank": row.rank,
+        "rank_by_mentions": row.rank_by_mentions,
+        "theme_id": row.theme.pk,
+        "theme": row.theme.display_name,
+        "score": round(score.score, 4),
+        "interval_90": [round(score.low, 4), round(score.high, 4)],
+        "change_vs_last_week": round(row.change, 4),
+        "accounts": score.accounts,
+        "arr": float(score.arr),
+        "mentions": score.mentions,
+        "loudness": round(score.loudness, 4),
+        "too_little_evidence": score.too_little_evidence,
+        "status": row.theme.status,
+        "product_area": row.theme.product_area.name if row.theme.product_area else None,
+        "contributions": [
+            {
+                "account_id": c.account_id, "voice": c.label, "mentions": c.mentions, "value": round(c.value, 4),
+                "reliability": round(c.reliability, 4), "freshness": round(c.freshness, 4),
+                "repeat": round(c.repeat, 4), "contribution": round(c.weight, 4),
+            }
+            for c in score.contributions
+        ],
+    }
+
+
+def ranked_table(rows: list[RankedTheme], *, period: str, total: int) -> str:
+    header = (
+        f"  {'#':>3} {'by mentions':>11}  {'Theme':<32} {'Score':>6} {'90% interval':>13} {'Δ week':>7} "
+        f"{'Accounts':>8} {'ARR':>11} {'Mentions':>8} {'Loudest':>7}  Status"
+    )
+    title = f"Themes by customer weight, last {period} ({total} with feedback)"
+    lines = [title, header, "  " + "-" * (len(header) - 2)]
+    for row in rows:
+        score = row.score
+        flag = "  (too little evidence)" if score.too_little_evidence else ""
+        lines.append(
+            f"  {row.rank:>3} {row.rank_by_mentions:>11}  {row.theme.display_name[:32]:<32} {score.score:>6.2f} "
+            f"{f'{score.low:.2f}–{score.high:.2f}':>13} {row.change:>+7.2f} {score.accounts:>8} "
+            f"{f'${score.arr:,.0f}':>11} {score.mentions:>8} {score.loudness:>7.0%}  "
+            f"{row.theme.get_status_display()}{flag}"
+        )
+    return "\n".join(lines) + "\n"

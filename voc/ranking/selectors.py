@@ -1,0 +1,92 @@
+"""Themes ranked by customer weight over a period, with their explanations, straight from the feedback items."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from voc.accounts.models import Account
+from voc.feedback.models import FeedbackItem
+from voc.ranking.scoring import AccountFacts, Mention, ThemeScore, WeightPolicy, ranks, theme_score
+from voc.themes.models import Theme
+
+# Filters a caller may pass, by name, to the item query behind the ranking.
+FILTERS = {
+    "segment": "account__segment",
+    "tier": "account__plan_tier",
+    "region": "account__region",
+    "source_kind": "source__kind",
+    "product_area": "theme__product_area__name",
+    "status": "theme__status",
+}
+
+
+@dataclass(frozen=True)
+class RankedTheme:
+    theme: Theme
+    score: ThemeScore
+    rank: int  # by weight
+    rank_by_mentions: int
+    change: float  # score now minus the score of the same period ending a week ago
+
+
+def themes_ranked(
+    *, period_days: int = 90, now: datetime | None = None, policy: WeightPolicy | None = None, **filters
+) -> list[RankedTheme]:
+    """Live themes with feedback in the period, best first. filters: see FILTERS; an empty value is ignored."""
+    now = now or timezone.now()
+    policy = policy or WeightPolicy.from_settings()
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTERS)}")
+    lookups = {FILTERS[name]: value for name, value in filters.items() if value not in (None, "")}
+
+    current = _theme_scores(now - timedelta(days=period_days), now, lookups, policy)
+    week_ago = now - timedelta(days=7)
+    earlier = _theme_scores(week_ago - timedelta(days=period_days), week_ago, lookups, policy)
+    by_weight = ranks({theme_id: score.score for theme_id, score in current.items()})
+    by_mentions = ranks({theme_id: score.mentions for theme_id, score in current.items()})
+    themes = Theme.objects.select_related("product_area").in_bulk(list(current))
+    ranked = [
+        RankedTheme(
+            theme=themes[theme_id],
+            score=score,
+            rank=by_weight[theme_id],
+            rank_by_mentions=by_mentions[theme_id],
+            change=score.score - (earlier[theme_id].score if theme_id in earlier else 0.0),
+        )
+        for theme_id, score in current.items()
+    ]
+    return sorted(ranked, key=lambda row: row.rank)
+
+
+def _theme_scores(since: datetime, until: datetime, lookups: dict, policy: WeightPolicy) -> dict[int, ThemeScore]:
+    rows = (
+        FeedbackItem.objects.filter(
+            status=FeedbackItem.Status.PROCESSED,
+            theme__isnull=False,
+            theme__retired_at__isnull=True,
+            occurred_at__gte=since,
+            occurred_at__lt=until,
+            **lookups,
+        )
+        .values_list(
+            "theme_id", "account_id", "author_email", "author_handle", "pk", "source__reliability_weight", "occurred_at"
+        )
+        .iterator(chunk_size=5000)
+    )
+    mentions: dict[int, list[Mention]] = defaultdict(list)
+    for theme_id, account_id, email, handle, item_id, reliability, occurred_at in rows:
+        author = email or handle or f"item {item_id}"
+        mentions[theme_id].append(Mention(account_id, author, reliability, occurred_at))
+    account_ids = sorted({m.account_id for said in mentions.values() for m in said if m.account_id is not None})
+    accounts = {}
+    for start in range(0, len(account_ids), 900):  # SQLite caps the variables in one query
+        chunk = Account.objects.filter(pk__in=account_ids[start : start + 900])
+        for pk, name, arr, tier, segment in chunk.values_list("pk", "name", "arr", "plan_tier", "segment"):
+            accounts[pk] = AccountFacts(name=name, arr=arr, tier=tier, segment=segment)
+    return {
+        theme_id: theme_score(said, accounts, policy=policy, now=until, seed=theme_id)
+        for theme_id, said in mentions.items()
+    }
