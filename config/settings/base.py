@@ -134,6 +134,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voc.themes.tasks.themes_recluster_task",
         "schedule": crontab(hour=envint("VOC_RECLUSTER_HOUR", 2), minute=0),
     },
+    # Weekly figures per theme (trends, sparklines, spikes) for the current and the last closed week.
+    "refresh-theme-weeks": {
+        "task": "voc.ranking.tasks.weeks_refresh_task",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- Email ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -62,6 +62,16 @@ def themes_ranked(
 
 
 def _theme_scores(since: datetime, until: datetime, lookups: dict, policy: WeightPolicy) -> dict[int, ThemeScore]:
+    mentions = mentions_by_theme(since, until, lookups)
+    accounts = account_facts({m.account_id for said in mentions.values() for m in said})
+    return {
+        theme_id: theme_score(said, accounts, policy=policy, now=until, seed=theme_id)
+        for theme_id, said in mentions.items()
+    }
+
+
+def mentions_by_theme(since: datetime, until: datetime, lookups: dict | None = None) -> dict[int, list[Mention]]:
+    """Processed feedback in live themes over [since, until), as mentions per theme id."""
     rows = (
         FeedbackItem.objects.filter(
             status=FeedbackItem.Status.PROCESSED,
@@ -69,7 +79,7 @@ def _theme_scores(since: datetime, until: datetime, lookups: dict, policy: Weigh
             theme__retired_at__isnull=True,
             occurred_at__gte=since,
             occurred_at__lt=until,
-            **lookups,
+            **(lookups or {}),
         )
         .values_list(
             "theme_id", "account_id", "author_email", "author_handle", "pk", "source__reliability_weight", "occurred_at"
@@ -80,13 +90,33 @@ def _theme_scores(since: datetime, until: datetime, lookups: dict, policy: Weigh
     for theme_id, account_id, email, handle, item_id, reliability, occurred_at in rows:
         author = email or handle or f"item {item_id}"
         mentions[theme_id].append(Mention(account_id, author, reliability, occurred_at))
-    account_ids = sorted({m.account_id for said in mentions.values() for m in said if m.account_id is not None})
+    return mentions
+
+
+def account_facts(account_ids) -> dict[int, AccountFacts]:
+    ordered = sorted(account_id for account_id in account_ids if account_id is not None)
     accounts = {}
-    for start in range(0, len(account_ids), 900):  # SQLite caps the variables in one query
-        chunk = Account.objects.filter(pk__in=account_ids[start : start + 900])
+    for start in range(0, len(ordered), 900):  # SQLite caps the variables in one query
+        chunk = Account.objects.filter(pk__in=ordered[start : start + 900])
         for pk, name, arr, tier, segment in chunk.values_list("pk", "name", "arr", "plan_tier", "segment"):
             accounts[pk] = AccountFacts(name=name, arr=arr, tier=tier, segment=segment)
-    return {
-        theme_id: theme_score(said, accounts, policy=policy, now=until, seed=theme_id)
-        for theme_id, said in mentions.items()
-    }
+    return accounts
+
+
+def week_start(moment: datetime) -> date:
+    """The Monday (UTC) of the week holding this moment."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def theme_week_scores(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, list[float]]:
+    """Each theme's weekly score from the snapshots, oldest first, the current week last; 0 for a quiet week."""
+    from voc.ranking.models import ThemeWeek
+
+    last = week_start(now or timezone.now())
+    first = last - timedelta(weeks=weeks - 1)
+    series = {theme_id: [0.0] * weeks for theme_id in theme_ids}
+    rows = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=first, week__lte=last)
+    for theme_id, week, score in rows.values_list("theme_id", "week", "score"):
+        series[theme_id][(week - first).days // 7] = score
+    return series

@@ -1,4 +1,4 @@
-"""Run the pipeline synchronously: process pending items (resolve, embed, assign), then re-cluster and name."""
+"""Run the pipeline synchronously: process pending items (resolve, embed, assign), re-cluster and name, snapshot."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
@@ -6,8 +6,12 @@ from tqdm import tqdm
 
 from voc.feedback.models import FeedbackItem
 from voc.feedback.services import feedback_process_pending
+from voc.ranking.services import weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
+
+# Weekly snapshots written after a re-cluster, so trends and sparklines have history from the start.
+TREND_WEEKS = 12
 
 
 class Command(BaseCommand):
@@ -28,6 +32,7 @@ class Command(BaseCommand):
                 bar.update(1)
 
             run = themes_recluster(seed=seed, progress=step)
+        weeks_refresh(weeks=TREND_WEEKS)
         share = run.unsorted / run.items * 100 if run.items else 0
         self.stdout.write(
             f"\n{run.themes} themes from {run.items:,} items ({run.unsorted:,} unsorted, {share:.1f}%), "

@@ -1,0 +1,79 @@
+import datetime as dt
+
+import pytest
+
+from tests.factories import AccountFactory, FeedbackItemFactory
+from voc.feedback.models import FeedbackItem
+from voc.ranking.models import ThemeWeek
+from voc.ranking.selectors import theme_week_scores, week_start
+from voc.ranking.services import is_spike, weeks_refresh
+from voc.themes.models import Theme
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday noon, so "this week" has room on both sides.
+NOW = dt.datetime(2026, 11, 18, 12, tzinfo=dt.UTC)
+
+
+def mention(theme, account, *, days_ago):
+    return FeedbackItemFactory(
+        theme=theme, account=account, status=FeedbackItem.Status.PROCESSED,
+        occurred_at=NOW - dt.timedelta(days=days_ago, minutes=1),
+    )
+
+
+def test_weeks_refresh_writes_one_snapshot_per_theme_and_week_with_feedback():
+    theme = Theme.objects.create(name="Card delivery")
+    accounts = [AccountFactory() for _ in range(3)]
+    for account in accounts:
+        mention(theme, account, days_ago=0)
+    mention(theme, accounts[0], days_ago=14)
+    assert weeks_refresh(weeks=4, now=NOW) == 2
+    this_week = ThemeWeek.objects.get(theme=theme, week=week_start(NOW))
+    assert (this_week.accounts, this_week.mentions, this_week.theme_name) == (3, 3, "Card delivery")
+    assert this_week.low <= this_week.score <= this_week.high
+
+
+def test_history_outside_the_refreshed_weeks_survives_a_recluster():
+    theme, other = Theme.objects.create(name="Fees"), Theme.objects.create(name="Other")
+    item = mention(theme, AccountFactory(), days_ago=21)
+    weeks_refresh(weeks=5, now=NOW)
+    item.theme = other  # a re-cluster moves the item
+    item.save()
+    weeks_refresh(weeks=2, now=NOW)
+    assert ThemeWeek.objects.get(week=week_start(NOW - dt.timedelta(days=21))).theme == theme
+
+
+def test_the_weekly_series_is_aligned_oldest_first_with_quiet_weeks_at_zero():
+    theme = Theme.objects.create(name="Login")
+    mention(theme, AccountFactory(), days_ago=0)
+    mention(theme, AccountFactory(), days_ago=14)
+    weeks_refresh(weeks=4, now=NOW)
+    oldest, two_weeks_ago, last_week, this_week = theme_week_scores([theme.pk], weeks=4, now=NOW)[theme.pk]
+    assert oldest == last_week == 0
+    assert two_weeks_ago > 0
+    assert this_week > 0
+
+
+def test_a_week_far_above_the_themes_own_history_is_a_spike():
+    theme = Theme.objects.create(name="Outage")
+    for weeks_ago in range(1, 7):
+        mention(theme, AccountFactory(), days_ago=7 * weeks_ago)
+    for _ in range(8):
+        mention(theme, AccountFactory(), days_ago=0)
+    weeks_refresh(weeks=8, now=NOW)
+    assert ThemeWeek.objects.get(theme=theme, week=week_start(NOW)).spike
+    assert not ThemeWeek.objects.filter(theme=theme, spike=True).exclude(week=week_start(NOW)).exists()
+
+
+@pytest.mark.parametrize(
+    ("score", "trailing", "known", "spike"),
+    [
+        (10.0, [1.0] * 8, 8, True),
+        (10.0, [1.0] * 8, 3, False),  # too little history to judge
+        (10.0, [8.0, 2.0] * 4, 8, False),  # within the theme's usual swings
+        (1.5, [1.0] * 8, 8, False),  # not twice the usual
+    ],
+)
+def test_is_spike(score, trailing, known, spike):
+    assert is_spike(score, trailing, known_weeks=known) is spike
