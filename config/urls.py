@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from voc.core import views as core_views
+from voc.ranking import views as ranking_views
 
 urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("", core_views.home, name="home"),
+    # The PM's ranked themes live inside the admin (its login, look and navigation), before its catch-all URLs.
+    path("admin/ranking/", admin.site.admin_view(ranking_views.ranked_list), name="ranking-list"),
+    path("admin/ranking/<int:theme_id>/", admin.site.admin_view(ranking_views.theme_explain), name="ranking-theme"),
     path("admin/", admin.site.urls),
     path("api/", include("voc.api.urls")),
     path("accounts/", include("voc.accounts.urls")),

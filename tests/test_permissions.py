@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.factories import AccountFactory, FeedbackItemFactory, UserFactory
 from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
 from voc.feedback.forms import manual_source
+from voc.themes.models import Theme
 
 ROLES = ["anonymous", "customer_success", "product", "admin", "superuser"]
 LOGIN = "login"  # a redirect to the login page
@@ -37,6 +38,12 @@ MATRIX = [
     ("GET",  "/admin/accounts/account/",                 LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/accounts/account/add/",             LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
     ("GET",  "/admin/auth/user/",                        LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
+    ("GET",  "/admin/ranking/",                          LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/ranking/?export=csv",               LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/ranking/{theme}/",                  LOGIN,     OK,        OK,        OK,    OK),
+    # Curation: Customer success may look at a theme but not change it; Product may.
+    ("GET",  "/admin/themes/theme/{theme}/change/",      LOGIN,     OK,        OK,        OK,    OK),
+    ("POST", "/admin/themes/theme/{theme}/change/",      LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
     # --- REST API ---
     ("GET",  "/api/schema/",                             UNAUTHORIZED, OK,     OK,        OK,    OK),
     ("GET",  "/api/v1/feedback/{item}",                  UNAUTHORIZED, OK,     OK,        OK,    OK),
@@ -64,7 +71,17 @@ def _api_post(context) -> dict:
     return {"data": {"kind": "ticket", "text": "Permission matrix API note"}, "content_type": "application/json"}
 
 
-REQUEST_KWARGS = {("POST", "/log/"): _log_post, ("POST", "/api/v1/feedback"): _api_post}
+def _theme_change_post(context) -> dict:
+    inline = {f"{prefix}-{key}": "0" for prefix in ("events", "curations")
+              for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS")}
+    return {"data": {"human_name": "Renamed by a PM", "status": "under_review", "tracker_url": ""} | inline}
+
+
+REQUEST_KWARGS = {
+    ("POST", "/log/"): _log_post,
+    ("POST", "/api/v1/feedback"): _api_post,
+    ("POST", "/admin/themes/theme/{theme}/change/"): _theme_change_post,
+}
 
 CASES = [
     pytest.param(method, url, role, expected, id=f"{method} {url} as {role}")
@@ -85,7 +102,10 @@ def _user_for(role: str):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
 def test_each_role_gets_the_expected_answer(client, method, url, role, expected):
-    context = {"item": FeedbackItemFactory().pk, "account": AccountFactory(name="Acme").pk}
+    context = {
+        "item": FeedbackItemFactory().pk, "account": AccountFactory(name="Acme").pk,
+        "theme": Theme.objects.create(name="Card delivery").pk,
+    }
     user = _user_for(role)
     if user is not None:
         client.force_login(user)

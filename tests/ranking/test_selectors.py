@@ -105,7 +105,7 @@ def test_voc_rank_prints_the_table_and_json(loud_and_broad):
     call_command("voc_rank", "--period", "12w", stdout=out)
     table = out.getvalue()
     assert "Card delivery" in table
-    assert "(too little evidence)" in table
+    assert "* too little evidence" in table
     out = StringIO()
     call_command("voc_rank", "--json", "--segment", "enterprise", stdout=out)
     [row] = json.loads(out.getvalue())

@@ -13,7 +13,8 @@ def test_a_product_person_renames_a_theme_and_the_engine_name_stays_apart(client
     response = client.post(
         f"/admin/themes/theme/{theme.pk}/change/",
         {"human_name": "Cards arrive late", "status": "planned", "tracker_url": "", "product_area": "",
-         "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"},
+         "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+         "curations-TOTAL_FORMS": "0", "curations-INITIAL_FORMS": "0"},
     )
     assert response.status_code == 302
     theme.refresh_from_db()

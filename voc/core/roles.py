@@ -14,6 +14,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("accounts", "view_contact"),
         ("themes", "view_productarea"),
         ("themes", "view_theme"),
+        ("ranking", "view_themeweek"),
     ],
     PRODUCT: [
         ("feedback", "view_feedbackitem"),
@@ -27,10 +28,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("themes", "change_theme"),
         ("themes", "view_themeevent"),
         ("themes", "view_clusterrun"),
+        ("themes", "view_curation"),
+        ("ranking", "view_themeweek"),
     ],
 }
 # Admins may do everything in these apps; superusers bypass permissions anyway.
-ADMIN_APPS = ["accounts", "feedback", "themes", "api", "auth"]
+ADMIN_APPS = ["accounts", "feedback", "themes", "ranking", "api", "auth"]
 
 
 def roles_sync(apps) -> None:

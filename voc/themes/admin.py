@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 
-from voc.themes.models import ClusterRun, ProductArea, Theme, ThemeEvent
+from voc.themes.curation import theme_changes_record, theme_merge
+from voc.themes.models import ClusterRun, Curation, ProductArea, Theme, ThemeEvent
 from voc.themes.tasks import themes_recluster_task
 
 
@@ -24,6 +27,18 @@ class ThemeEventInline(admin.TabularInline):
         return False
 
 
+class CurationInline(admin.TabularInline):
+    model = Curation
+    fields = ["created_at", "user", "action", "detail"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Audit trail"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
     list_display = ["display_name", "size", "status", "locked", "product_area", "updated_at"]
@@ -35,13 +50,48 @@ class ThemeAdmin(admin.ModelAdmin):
         "representative_item_ids", "size", "merged_into", "retired_at",
     ]
     readonly_fields = ["name", "keywords", "representative_item_ids", "size", "merged_into", "retired_at"]
-    inlines = [ThemeEventInline]
+    inlines = [ThemeEventInline, CurationInline]
     show_full_result_count = False
-    actions = ["recluster_now"]
+    actions = ["merge_themes", "recluster_now"]
 
     def get_queryset(self, request):
         # The centroid is 1.5 KB of binary per theme that no page shows.
         return super().get_queryset(request).defer("centroid")
+
+    def save_model(self, request, obj, form, change):
+        before = {field: form.initial.get(field) for field in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        if change:
+            after = {field: form.cleaned_data.get(field) for field in form.changed_data}
+            changes = {field: (before[field], after[field]) for field in form.changed_data}
+            theme_changes_record(theme=obj, changed=changes, user=request.user)
+
+    @admin.action(description="Merge selected themes into one…", permissions=["change"])
+    def merge_themes(self, request, queryset):
+        themes = list(queryset)
+        if len(themes) < 2:
+            self.message_user(request, "Select at least two themes to merge.", messages.WARNING)
+            return None
+        target_id = request.POST.get("target")
+        if target_id:
+            target = next((theme for theme in themes if str(theme.pk) == target_id), None)
+            if target is None:
+                self.message_user(request, "Merge into one of the selected themes.", messages.ERROR)
+                return None
+            moved = theme_merge(sources=themes, target=target, user=request.user)
+            self.message_user(
+                request, f"Merged {len(themes) - 1} themes into “{target}” ({moved} items moved).", messages.SUCCESS
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/themes/merge_themes.html",
+            self.admin_site.each_context(request)
+            | {
+                "title": "Merge themes", "themes": themes, "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Re-cluster all feedback now (themes keep their ids, names and locks)")
     def recluster_now(self, request, queryset):

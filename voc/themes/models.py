@@ -128,3 +128,30 @@ class ThemeEvent(models.Model):
 
     def __str__(self):
         return f"{self.theme} {self.kind}"
+
+
+class Curation(models.Model):
+    """The audit trail of what people did to themes: who, what, when."""
+
+    class Action(models.TextChoices):
+        RENAME = "rename", "Renamed"
+        MERGE = "merge", "Merged"
+        MOVE_ITEMS = "move_items", "Moved items"
+        STATUS = "status", "Status set"
+        LOCK = "lock", "Locked or unlocked"
+        PRODUCT_AREA = "product_area", "Product area set"
+        TRACKER = "tracker", "Tracker linked"
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="curations")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="theme_curations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.theme}"

@@ -125,11 +125,12 @@ def _ranking_lines(loaded: DemoSummary) -> list[str]:
     )
     row = next((row for row in ranked if loud and row.theme.pk == loud["theme"]), None)
     if row:
-        lines.append(
+        sentence = (
             f"The loud small account {loaded.loud_account} sent {loud['items']} of the {row.score.mentions} mentions "
             f"in “{row.theme.display_name}”: #{row.rank_by_mentions} by mentions, #{row.rank} by customer weight "
             f"({row.score.accounts} accounts). Explain any score: python manage.py voc_rank --json"
         )
+        lines.extend(textwrap.wrap(sentence, LINE_WIDTH))
     return lines
 
 

@@ -68,19 +68,21 @@ def ranked_as_dict(row: RankedTheme) -> dict:
 
 
 def ranked_table(rows: list[RankedTheme], *, period: str, total: int) -> str:
+    """Fits a 100-column terminal; --json has everything, explanations included."""
     header = (
-        f"  {'#':>3} {'by mentions':>11}  {'Theme':<32} {'Score':>6} {'90% interval':>13} {'Δ week':>7} "
-        f"{'Accounts':>8} {'ARR':>11} {'Mentions':>8} {'Loudest':>7}  Status"
+        f"  {'#':>3} {'Ment#':>5}  {'Theme':<26} {'Score':>6} {'90% int.':>11} {'Δ week':>6} "
+        f"{'Accts':>5} {'ARR':>10} {'Ment':>5} {'Loud':>4}"
     )
-    title = f"Themes by customer weight, last {period} ({total} with feedback)"
+    title = f"Themes by customer weight, last {period} ({total} with feedback; Ment# = rank by mentions)"
     lines = [title, header, "  " + "-" * (len(header) - 2)]
     for row in rows:
         score = row.score
-        flag = "  (too little evidence)" if score.too_little_evidence else ""
+        flag = " *" if score.too_little_evidence else ""
         lines.append(
-            f"  {row.rank:>3} {row.rank_by_mentions:>11}  {row.theme.display_name[:32]:<32} {score.score:>6.2f} "
-            f"{f'{score.low:.2f}–{score.high:.2f}':>13} {row.change:>+7.2f} {score.accounts:>8} "
-            f"{f'${score.arr:,.0f}':>11} {score.mentions:>8} {score.loudness:>7.0%}  "
-            f"{row.theme.get_status_display()}{flag}"
+            f"  {row.rank:>3} {row.rank_by_mentions:>5}  {row.theme.display_name[:26]:<26} {score.score:>6.1f} "
+            f"{f'{score.low:.1f}–{score.high:.1f}':>11} {row.change:>+6.1f} {score.accounts:>5} "
+            f"{f'${score.arr:,.0f}':>10} {score.mentions:>5} {score.loudness:>4.0%}{flag}"
         )
+    if any(row.score.too_little_evidence for row in rows):
+        lines.append("  * too little evidence: fewer distinct accounts than VOC_RANK_MIN_ACCOUNTS")
     return "\n".join(lines) + "\n"

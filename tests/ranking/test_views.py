@@ -1,0 +1,96 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import AccountFactory, UserFactory
+from tests.ranking.test_selectors import mention
+from voc.core.roles import PRODUCT
+from voc.ranking.services import weeks_refresh
+from voc.themes.models import Theme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pm(client):
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    return client
+
+
+@pytest.fixture
+def themes():
+    loud, broad = Theme.objects.create(name="Top-up fails"), Theme.objects.create(name="Card delivery")
+    pebble = AccountFactory(name="Pebble Studio", arr=Decimal(3_600), segment="smb")
+    for _ in range(40):
+        mention(loud, pebble)
+    for n in range(8):
+        mention(broad, AccountFactory(name=f"Large {n}", arr=Decimal(400_000), segment="enterprise"))
+    weeks_refresh(weeks=12)
+    return loud, broad
+
+
+def test_the_ranked_list_puts_weight_first_and_shows_the_mention_rank_beside_it(pm, themes):
+    loud, broad = themes
+    page = pm.get("/admin/ranking/").content.decode()
+    assert page.index("Card delivery") < page.index("Top-up fails")
+    assert "too little evidence" in page
+    assert page.count("<svg") >= 2  # a sparkline per theme
+
+
+def test_the_list_filters_and_sorts(pm, themes):
+    page = pm.get("/admin/ranking/?segment=smb").content.decode()
+    assert "Top-up fails" in page
+    assert "Card delivery" not in page
+    by_mentions = pm.get("/admin/ranking/?o=-mentions").content.decode()
+    assert by_mentions.index("Top-up fails") < by_mentions.index("Card delivery")
+
+
+def test_csv_export_holds_what_the_list_shows(pm, themes):
+    response = pm.get("/admin/ranking/?o=-mentions&export=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["theme"] for row in rows] == ["Top-up fails", "Card delivery"]
+    assert rows[0]["rank"] == "2"
+    assert rows[0]["rank_by_mentions"] == "1"
+
+
+def test_a_csv_cell_never_starts_a_formula(pm):
+    theme = Theme.objects.create(name="=HYPERLINK(\"http://evil\")")
+    mention(theme, AccountFactory())
+    rows = list(csv.reader(io.StringIO(pm.get("/admin/ranking/?export=csv").content.decode())))
+    assert rows[1][2].startswith("'=")
+
+
+def test_the_explanation_lists_every_account_biggest_first(pm, themes):
+    _, broad = themes
+    page = pm.get(f"/admin/ranking/{broad.pk}/").content.decode()
+    assert page.count("Large ") >= 8
+    assert "90% interval" in page
+    assert "<svg" in page
+
+
+def test_the_explanation_filters_items_by_account(pm, themes):
+    loud, _ = themes
+    pebble = loud.items.first().account
+    page = pm.get(f"/admin/ranking/{loud.pk}/?account={pebble.pk}").content.decode()
+    assert "All items (40)" in page
+
+
+def test_feedback_and_theme_names_are_shown_escaped(pm):
+    theme = Theme.objects.create(name="<script>alert(1)</script>")
+    mention(theme, AccountFactory(name="<b>Acme</b>"), text="<img src=x onerror=alert(2)>")
+    theme.representative_item_ids = list(theme.items.values_list("pk", flat=True))
+    theme.save()
+    for url in ("/admin/ranking/", f"/admin/ranking/{theme.pk}/"):
+        page = pm.get(url).content.decode()
+        assert "<script>alert(1)" not in page
+        assert "<img src=x" not in page
+        assert "<b>Acme</b>" not in page
+        assert "&lt;script&gt;" in page
+
+
+def test_the_admin_home_links_to_the_ranked_list(pm):
+    page = pm.get("/admin/").content.decode()
+    assert 'href="/admin/ranking/"' in page
