@@ -1,40 +1,17 @@
 import datetime as dt
 import json
-from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
-from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory
-from voc.feedback.models import FeedbackItem, Source
+from tests.factories import AccountFactory, SourceFactory
+from tests.ranking.conftest import NOW, mention
+from voc.feedback.models import Source
 from voc.ranking.selectors import themes_ranked
 from voc.themes.models import ProductArea, Theme
 
 pytestmark = pytest.mark.django_db
-
-NOW = timezone.now()
-
-
-def mention(theme, account=None, *, days_ago=1, source=None, **fields):
-    return FeedbackItemFactory(
-        theme=theme, account=account, status=FeedbackItem.Status.PROCESSED,
-        occurred_at=NOW - dt.timedelta(days=days_ago), source=source or SourceFactory(), **fields,
-    )
-
-
-@pytest.fixture
-def loud_and_broad():
-    """One small account shouting about one theme; eight large accounts mentioning another once each."""
-    loud_theme, broad_theme = Theme.objects.create(name="Top-up fails"), Theme.objects.create(name="Card delivery")
-    loud = AccountFactory(name="Pebble Studio", arr=Decimal(3_600), segment="smb")
-    for _ in range(40):
-        mention(loud_theme, loud)
-    for n in range(8):
-        mention(broad_theme, AccountFactory(name=f"Large {n}", arr=Decimal(400_000), segment="enterprise"))
-    return loud_theme, broad_theme
-
 
 def test_eight_large_accounts_outrank_one_loud_small_account(loud_and_broad):
     loud_theme, broad_theme = loud_and_broad

@@ -1,11 +1,10 @@
 import csv
 import io
-from decimal import Decimal
 
 import pytest
 
 from tests.factories import AccountFactory, UserFactory
-from tests.ranking.test_selectors import mention
+from tests.ranking.conftest import mention
 from voc.core.roles import PRODUCT
 from voc.ranking.services import weeks_refresh
 from voc.themes.models import Theme
@@ -20,15 +19,9 @@ def pm(client):
 
 
 @pytest.fixture
-def themes():
-    loud, broad = Theme.objects.create(name="Top-up fails"), Theme.objects.create(name="Card delivery")
-    pebble = AccountFactory(name="Pebble Studio", arr=Decimal(3_600), segment="smb")
-    for _ in range(40):
-        mention(loud, pebble)
-    for n in range(8):
-        mention(broad, AccountFactory(name=f"Large {n}", arr=Decimal(400_000), segment="enterprise"))
+def themes(loud_and_broad):
     weeks_refresh(weeks=12)
-    return loud, broad
+    return loud_and_broad
 
 
 def test_the_ranked_list_puts_weight_first_and_shows_the_mention_rank_beside_it(pm, themes):
