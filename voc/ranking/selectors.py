@@ -109,14 +109,27 @@ def week_start(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def theme_week_scores(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, list[float]]:
-    """Each theme's weekly score from the snapshots, oldest first, the current week last; 0 for a quiet week."""
+@dataclass(frozen=True)
+class WeekSeries:
+    weeks: list[date]  # Mondays, oldest first, the current week last
+    scores: list[float]  # 0 for a quiet week
+    spikes: list[bool]
+
+
+def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, WeekSeries]:
+    """Each theme's weekly scores and spike flags from the snapshots, aligned on the same `weeks` weeks."""
     from voc.ranking.models import ThemeWeek
 
     last = week_start(now or timezone.now())
-    first = last - timedelta(weeks=weeks - 1)
-    series = {theme_id: [0.0] * weeks for theme_id in theme_ids}
-    rows = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=first, week__lte=last)
-    for theme_id, week, score in rows.values_list("theme_id", "week", "score"):
-        series[theme_id][(week - first).days // 7] = score
+    mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    series = {theme_id: WeekSeries(mondays, [0.0] * weeks, [False] * weeks) for theme_id in theme_ids}
+    rows = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=mondays[0], week__lte=last)
+    for theme_id, week, score, spike in rows.values_list("theme_id", "week", "score", "spike"):
+        index = (week - mondays[0]).days // 7
+        series[theme_id].scores[index], series[theme_id].spikes[index] = score, spike
     return series
+
+
+def theme_week_scores(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, list[float]]:
+    """Each theme's weekly score, oldest first, the current week last; 0 for a quiet week."""
+    return {theme_id: series.scores for theme_id, series in theme_week_series(theme_ids, weeks=weeks, now=now).items()}

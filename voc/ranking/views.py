@@ -1,20 +1,17 @@
 """The PM's ranked theme list and a theme's score explanation, inside the admin."""
 
 import csv
-from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackItem, Source
 from voc.ranking.charts import sparkline_svg, trend_svg
-from voc.ranking.models import ThemeWeek
-from voc.ranking.selectors import FILTERS, RankedTheme, themes_ranked, week_start
+from voc.ranking.selectors import FILTERS, RankedTheme, theme_week_series, themes_ranked
 from voc.themes.models import ProductArea, Theme
 
 PERIODS = {"30d": 30, "90d": 90, "180d": 180, "365d": 365}
@@ -56,14 +53,16 @@ def ranked_list(request):
     if request.GET.get("export") == "csv":
         return _csv(rows, period)
 
-    series = _weekly(rows)
+    series = theme_week_series([row.theme.pk for row in rows], weeks=TREND_WEEKS)
     return render(
         request,
         "admin/ranking/ranked_list.html",
         admin.site.each_context(request)
         | {
             "title": "Themes ranked by customer weight",
-            "rows": [(row, _sparkline(*series[row.theme.pk])) for row in rows],
+            "rows": [
+                (row, sparkline_svg(series[row.theme.pk].scores, spikes=series[row.theme.pk].spikes)) for row in rows
+            ],
             "period": period,
             "periods": list(PERIODS),
             "filters": filters,
@@ -80,7 +79,7 @@ def theme_explain(request, theme_id: int):
     theme = get_object_or_404(Theme.objects.select_related("product_area", "merged_into"), pk=theme_id)
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
     row = next((row for row in themes_ranked(period_days=PERIODS[period]) if row.theme.pk == theme.pk), None)
-    labels, values, spikes = _trend(theme)
+    weekly = theme_week_series([theme.pk], weeks=TREND_WEEKS)[theme.pk]
     items = FeedbackItem.objects.filter(theme=theme).select_related("account", "source").order_by("-occurred_at")
     if request.GET.get("source"):
         items = items.filter(source_id=request.GET["source"])
@@ -98,7 +97,7 @@ def theme_explain(request, theme_id: int):
             "row": row,
             "period": period,
             "periods": list(PERIODS),
-            "trend": trend_svg(labels, values, spikes=spikes),
+            "trend": trend_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.scores, spikes=weekly.spikes),
             "quotes": quotes,
             "page": page,
             "sources": Source.objects.filter(items__theme=theme).distinct(),
@@ -107,32 +106,6 @@ def theme_explain(request, theme_id: int):
             "selected_source": request.GET.get("source", ""),
             "selected_account": request.GET.get("account", ""),
         },
-    )
-
-
-def _weekly(rows: list[RankedTheme]) -> dict[int, tuple[list[float], list[bool]]]:
-    last = week_start(timezone.now())
-    first = last - timedelta(weeks=TREND_WEEKS - 1)
-    series = {row.theme.pk: ([0.0] * TREND_WEEKS, [False] * TREND_WEEKS) for row in rows}
-    weeks = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=first, week__lte=last)
-    for theme_id, week, score, spike in weeks.values_list("theme_id", "week", "score", "spike"):
-        index = (week - first).days // 7
-        series[theme_id][0][index], series[theme_id][1][index] = score, spike
-    return series
-
-
-def _sparkline(values: list[float], spikes: list[bool]) -> str:
-    return sparkline_svg(values, spikes=spikes)
-
-
-def _trend(theme: Theme) -> tuple[list[str], list[float], list[bool]]:
-    last = week_start(timezone.now())
-    weeks = [last - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
-    stored = {week.week: week for week in ThemeWeek.objects.filter(theme=theme, week__gte=weeks[0])}
-    return (
-        [f"{week:%d %b}" for week in weeks],
-        [stored[week].score if week in stored else 0.0 for week in weeks],
-        [stored[week].spike if week in stored else False for week in weeks],
     )
 
 
