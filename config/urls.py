@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from voc.accounts import admin_views as account_admin_views
 from voc.core import views as core_views
 from voc.ranking import views as ranking_views
 
@@ -10,6 +11,11 @@ urlpatterns = [
     # The PM's ranked themes live inside the admin (its login, look and navigation), before its catch-all URLs.
     path("admin/ranking/", admin.site.admin_view(ranking_views.ranked_list), name="ranking-list"),
     path("admin/ranking/<int:theme_id>/", admin.site.admin_view(ranking_views.theme_explain), name="ranking-theme"),
+    path(
+        "admin/accounts/account/<int:account_id>/voice/",
+        admin.site.admin_view(account_admin_views.account_voice),
+        name="account-voice",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include("voc.api.urls")),
     path("accounts/", include("voc.accounts.urls")),

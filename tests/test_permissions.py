@@ -37,6 +37,7 @@ MATRIX = [
     ("GET",  "/admin/feedback/feedbackitem/add/",        LOGIN,     OK,        FORBIDDEN, OK,    OK),
     ("GET",  "/admin/accounts/account/",                 LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/accounts/account/add/",             LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
+    ("GET",  "/admin/accounts/account/{account}/voice/", LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/auth/user/",                        LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
     ("GET",  "/admin/ranking/",                          LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/ranking/?export=csv",               LOGIN,     OK,        OK,        OK,    OK),
@@ -44,6 +45,10 @@ MATRIX = [
     # Curation: Customer success may look at a theme but not change it; Product may.
     ("GET",  "/admin/themes/theme/{theme}/change/",      LOGIN,     OK,        OK,        OK,    OK),
     ("POST", "/admin/themes/theme/{theme}/change/",      LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
+    # The split action; this theme has no vectors, so those allowed are told why it cannot split and sent back.
+    ("POST", "/admin/themes/theme/",                     LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
+    # Moving feedback to a theme is curation too.
+    ("POST", "/admin/feedback/feedbackitem/",            LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
     # --- REST API ---
     ("GET",  "/api/schema/",                             UNAUTHORIZED, OK,     OK,        OK,    OK),
     ("GET",  "/api/v1/feedback/{item}",                  UNAUTHORIZED, OK,     OK,        OK,    OK),
@@ -77,10 +82,20 @@ def _theme_change_post(context) -> dict:
     return {"data": {"human_name": "Renamed by a PM", "status": "under_review", "tracker_url": ""} | inline}
 
 
+def _theme_split_post(context) -> dict:
+    return {"data": {"action": "split_theme", "_selected_action": [context["theme"]], "confirm": "yes"}}
+
+
+def _feedback_move_post(context) -> dict:
+    return {"data": {"action": "move_to_theme", "_selected_action": [context["item"]], "theme": context["theme"]}}
+
+
 REQUEST_KWARGS = {
     ("POST", "/log/"): _log_post,
     ("POST", "/api/v1/feedback"): _api_post,
     ("POST", "/admin/themes/theme/{theme}/change/"): _theme_change_post,
+    ("POST", "/admin/themes/theme/"): _theme_split_post,
+    ("POST", "/admin/feedback/feedbackitem/"): _feedback_move_post,
 }
 
 CASES = [

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import envbool, envfloat, envint, envlist, envstr, envweights
 
@@ -124,6 +125,10 @@ CELERY_TASK_DEFAULT_QUEUE = envstr("CELERY_TASK_DEFAULT_QUEUE", "voc")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = envstr("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+# How often, in minutes, beat recomputes the snapshots the ranked list reads.
+VOC_RANKING_REFRESH_MINUTES = envint("VOC_RANKING_REFRESH_MINUTES", 15)
+if not 1 <= VOC_RANKING_REFRESH_MINUTES <= 59:
+    raise ImproperlyConfigured(f"VOC_RANKING_REFRESH_MINUTES={VOC_RANKING_REFRESH_MINUTES} must be 1 to 59")
 CELERY_BEAT_SCHEDULE = {
     # Redis only triggers work: the sweeper re-enqueues anything the database says is still pending.
     "sweep-pending-feedback": {
@@ -138,6 +143,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-theme-weeks": {
         "task": "voc.ranking.tasks.weeks_refresh_task",
         "schedule": crontab(minute=15),
+    },
+    # The ranked list reads these snapshots; curation and each pipeline run refresh them too.
+    "refresh-rankings": {
+        "task": "voc.ranking.tasks.rankings_refresh_task",
+        "schedule": crontab(minute=f"*/{VOC_RANKING_REFRESH_MINUTES}"),
     },
 }
 

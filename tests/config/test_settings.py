@@ -106,6 +106,19 @@ def test_a_bad_boolean_setting_stops_start_up_with_its_name(tmp_path):
     assert "ImproperlyConfigured: SECURE_SSL_REDIRECT='sometimes' is not a boolean" in result.stderr
 
 
+def test_a_ranking_refresh_interval_beat_cannot_keep_stops_start_up(tmp_path):
+    result = django_setup(
+        tmp_path=tmp_path,
+        SECRET_KEY=real_secret(),
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        VOC_RANKING_REFRESH_MINUTES="0",
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: VOC_RANKING_REFRESH_MINUTES=0 must be 1 to 59" in result.stderr
+
+
 def settings_read_from_the_environment() -> set[str]:
     names = set()
     for path in [*(PROJECT_ROOT / "config" / "settings").glob("*.py"), PROJECT_ROOT / "config" / "gunicorn.py"]:

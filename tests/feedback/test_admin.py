@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
-from voc.core.roles import ADMIN, CUSTOMER_SUCCESS
+from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
 from voc.feedback.forms import manual_source
 from voc.feedback.models import FeedbackItem, Source
+from voc.themes.models import Curation, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,65 @@ def test_the_changelist_loads_no_text_row_by_row(admin_client):
         response = admin_client.get("/admin/feedback/feedbackitem/")
     assert len(six_rows) == len(one_row)
     assert "y" * 81 not in response.content.decode()
+
+
+CHANGELIST = "/admin/feedback/feedbackitem/"
+
+
+def move_post(items, **extra):
+    return {"action": "move_to_theme", "_selected_action": [item.pk for item in items], **extra}
+
+
+def test_a_product_person_moves_feedback_to_a_theme_and_it_stays_there(client):
+    pm = UserFactory(roles=[PRODUCT])
+    client.force_login(pm)
+    source, target = Theme.objects.create(name="Card delivery", size=3), Theme.objects.create(name="Top-ups")
+    items = FeedbackItemFactory.create_batch(3, theme=source)
+
+    page = client.post(CHANGELIST, move_post(items[:2]))
+    assert page.status_code == 200
+    assert b"Move to this theme" in page.content
+    assert f'<option value="{target.pk}">Top-ups (0 items)</option>'.encode() in page.content
+
+    done = client.post(CHANGELIST, move_post(items[:2], theme=target.pk), follow=True)
+    assert "Moved 2 item(s) to “Top-ups”" in done.content.decode()
+    moved = FeedbackItem.objects.filter(pk__in=[items[0].pk, items[1].pk])
+    assert set(moved.values_list("theme_id", "theme_assigned_by")) == {(target.pk, "person")}
+    assert Curation.objects.get(action="move_items").user == pm
+    assert Theme.objects.get(pk=source.pk).size == 1
+    assert Theme.objects.get(pk=target.pk).size == 2
+
+
+def test_a_retired_theme_is_not_offered_and_is_refused_when_posted(client):
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    retired = Theme.objects.create(name="Old card theme", retired_at=timezone.now())
+    item = FeedbackItemFactory()
+    page = client.post(CHANGELIST, move_post([item]))
+    assert b"Old card theme" not in page.content
+
+    refused = client.post(CHANGELIST, move_post([item], theme=retired.pk))
+    assert refused.status_code == 200
+    assert "That theme was retired or merged into another; choose a live theme." in refused.content.decode()
+    assert FeedbackItem.objects.get(pk=item.pk).theme is None
+    assert not Curation.objects.exists()
+
+
+def test_customer_success_is_neither_offered_nor_allowed_to_move_feedback(client):
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
+    target = Theme.objects.create(name="Top-ups")
+    item = FeedbackItemFactory()
+    assert b"move_to_theme" not in client.get(CHANGELIST).content
+    assert client.post(CHANGELIST, move_post([item], theme=target.pk)).status_code == 403
+    assert FeedbackItem.objects.get(pk=item.pk).theme is None
+
+
+def test_the_changelist_shows_each_item_theme_without_a_query_per_row(admin_client):
+    theme = Theme.objects.create(name="Card delivery")
+    FeedbackItemFactory(theme=theme)
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(CHANGELIST)
+    FeedbackItemFactory.create_batch(5, theme=Theme.objects.create(name="Top-ups"))
+    with CaptureQueriesContext(connection) as six_rows:
+        response = admin_client.get(CHANGELIST)
+    assert len(six_rows) == len(one_row)
+    assert "Top-ups" in response.content.decode()

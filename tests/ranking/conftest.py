@@ -1,6 +1,7 @@
 """Shared feedback for the ranking tests: themed mentions and the loud-versus-broad case the product exists for."""
 
 import datetime as dt
+from dataclasses import astuple
 from decimal import Decimal
 
 import pytest
@@ -32,3 +33,19 @@ def loud_and_broad():
     return loud_theme, broad_theme
 
 
+
+
+def same_contribution(actual, expected) -> bool:
+    """Equal but for float rounding: the database hands back times as seconds, the tests build datetimes."""
+    return astuple(actual) == pytest.approx(astuple(expected), rel=1e-9)
+
+
+def same_score(actual, expected) -> bool:
+    plain = ("accounts", "mentions", "arr", "too_little_evidence")
+    return (
+        all(getattr(actual, name) == getattr(expected, name) for name in plain)
+        and (actual.score, actual.low, actual.high, actual.loudness)
+        == pytest.approx((expected.score, expected.low, expected.high, expected.loudness), rel=1e-9)
+        and len(actual.contributions) == len(expected.contributions)
+        and all(map(same_contribution, actual.contributions, expected.contributions))
+    )

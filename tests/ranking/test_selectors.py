@@ -1,14 +1,24 @@
 import datetime as dt
 import json
+from collections import defaultdict
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import AccountFactory, SourceFactory
-from tests.ranking.conftest import NOW, mention
-from voc.feedback.models import Source
-from voc.ranking.selectors import themes_ranked
+from tests.ranking.conftest import NOW, mention, same_score
+from voc.feedback.models import FeedbackItem, Source
+from voc.ranking.models import ThemeRanking
+from voc.ranking.scoring import Mention, WeightPolicy, theme_score, voices_score
+from voc.ranking.selectors import (
+    account_facts,
+    ranking_read,
+    theme_explained,
+    themes_ranked,
+    voices_by_theme,
+)
+from voc.ranking.services import rankings_refresh
 from voc.themes.models import ProductArea, Theme
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +63,7 @@ def test_unresolved_authors_are_one_voice_each_by_email():
     for _ in range(3):
         mention(theme, author_email="someone@gmail.com")
     mention(theme, author_email="other@gmail.com")
-    [row] = themes_ranked(now=NOW)
+    [row] = themes_ranked(now=NOW, explain=True)
     assert [c.mentions for c in row.score.contributions] == [3, 1]
     assert row.score.accounts == 0
 
@@ -62,7 +72,7 @@ def test_a_less_reliable_source_weighs_less():
     theme = Theme.objects.create(name="App crashes")
     account = AccountFactory()
     mention(theme, account, source=SourceFactory(reliability_weight=0.4))
-    [row] = themes_ranked(now=NOW)
+    [row] = themes_ranked(now=NOW, explain=True)
     assert row.score.contributions[0].reliability == pytest.approx(0.4)
 
 
@@ -75,6 +85,89 @@ def test_change_compares_with_the_score_as_it_stood_a_week_ago():
     assert week_ago.score.accounts == 1
     assert row.change == pytest.approx(row.score.score - week_ago.score.score)
     assert row.change > 0
+
+
+def test_change_over_four_weeks_compares_with_the_period_ending_four_weeks_ago():
+    theme = Theme.objects.create(name="Transfers")
+    mention(theme, AccountFactory(), days_ago=40)
+    mention(theme, AccountFactory(), days_ago=20)
+    [four_weeks_ago] = themes_ranked(now=NOW - dt.timedelta(weeks=4))
+    [row] = themes_ranked(now=NOW)
+    assert row.change < 0  # a week ago both voices were already there, and fresher
+    assert row.change_4_weeks == pytest.approx(row.score.score - four_weeks_ago.score.score)
+    assert row.change_4_weeks > 0.5
+
+
+def test_the_database_adds_up_the_same_voices_the_formula_reads_from_single_mentions(loud_and_broad):
+    theme = Theme.objects.create(name="Fees")
+    account = AccountFactory(arr=50_000)
+    mention(theme, account, days_ago=30, source=SourceFactory(reliability_weight=0.5))
+    mention(theme, account, days_ago=3)
+    mention(theme, author_handle="@someone", days_ago=2)
+    mention(theme, author_handle="@someone", days_ago=9)
+    mention(theme, days_ago=1)  # no author at all: a voice of its own
+    policy = WeightPolicy()
+    since, until = NOW - dt.timedelta(days=90), NOW + dt.timedelta(seconds=1)
+    mentions = defaultdict(list)
+    for item in FeedbackItem.objects.select_related("source"):
+        author = item.author_email or item.author_handle or f"item {item.pk}"
+        reliability = item.source.reliability_weight
+        mentions[item.theme_id].append(Mention(item.account_id, author, reliability, item.occurred_at))
+    voices = voices_by_theme(since, until)
+    assert set(voices) == set(mentions)
+    for theme_id, said in mentions.items():
+        accounts = account_facts({m.account_id for m in said})
+        expected = theme_score(said, accounts, policy=policy, now=until, seed=theme_id)
+        actual = voices_score(voices[theme_id], accounts, policy=policy, now=until, seed=theme_id)
+        assert same_score(actual, expected)
+
+
+def test_the_list_is_read_from_the_snapshot_until_the_next_refresh(loud_and_broad):
+    loud_theme, broad_theme = loud_and_broad
+    rankings_refresh(now=NOW)
+    newcomer = Theme.objects.create(name="Statements")
+    for _n in range(20):
+        mention(newcomer, AccountFactory(arr=900_000))
+    ranking = ranking_read()
+    assert ranking.computed_at == NOW
+    assert [row.theme for row in ranking.rows] == [broad_theme, loud_theme]
+    assert ranking.rows[1].rank_by_mentions == 1
+
+    rankings_refresh()
+    assert [row.theme for row in ranking_read().rows][0] == newcomer
+
+
+def test_the_snapshot_leaves_out_themes_retired_since_and_reranks_within_a_theme_filter(loud_and_broad):
+    loud_theme, broad_theme = loud_and_broad
+    rankings_refresh(now=NOW)
+    loud_theme.product_area = ProductArea.objects.create(name="Top-ups")
+    loud_theme.save()
+    [row] = ranking_read(product_area="Top-ups").rows
+    assert (row.theme, row.rank, row.rank_by_mentions) == (loud_theme, 1, 1)
+    Theme.objects.filter(pk=broad_theme.pk).update(retired_at=NOW)
+    assert [row.theme for row in ranking_read().rows] == [loud_theme]
+
+
+def test_an_account_filter_or_a_missing_snapshot_is_computed_from_the_feedback(loud_and_broad):
+    loud_theme, _ = loud_and_broad
+    assert ranking_read().computed_at is None
+    assert len(ranking_read().rows) == 2
+    rankings_refresh(now=NOW)
+    by_segment = ranking_read(segment="smb")
+    assert by_segment.computed_at is None
+    assert [row.theme for row in by_segment.rows] == [loud_theme]
+
+
+def test_a_theme_is_explained_from_its_own_items_with_its_ranks_from_the_snapshot(loud_and_broad):
+    loud_theme, broad_theme = loud_and_broad
+    assert theme_explained(theme=loud_theme).rank is None
+    rankings_refresh(now=NOW)
+    explained = theme_explained(theme=loud_theme)
+    assert (explained.rank, explained.rank_by_mentions) == (2, 1)
+    assert len(explained.score.contributions) == 1
+    assert explained.score.mentions == 40
+    assert ThemeRanking.objects.filter(theme=loud_theme).count() == 4  # one per period the list offers
+    assert theme_explained(theme=Theme.objects.create(name="Quiet")) is None
 
 
 def test_voc_rank_prints_the_table_and_json(loud_and_broad):

@@ -4,9 +4,9 @@ import pytest
 
 from tests.factories import AccountFactory, FeedbackItemFactory
 from voc.feedback.models import FeedbackItem
-from voc.ranking.models import ThemeWeek
+from voc.ranking.models import ThemeRanking, ThemeWeek
 from voc.ranking.selectors import theme_week_scores, week_start
-from voc.ranking.services import is_spike, weeks_refresh
+from voc.ranking.services import is_spike, rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,14 @@ def test_a_week_far_above_the_themes_own_history_is_a_spike():
 )
 def test_is_spike(score, trailing, known, spike):
     assert is_spike(score, trailing, known_weeks=known) is spike
+
+
+def test_rankings_refresh_replaces_the_snapshot_of_every_period():
+    theme = Theme.objects.create(name="Card delivery")
+    mention(theme, AccountFactory(), days_ago=100)
+    assert rankings_refresh(now=NOW) == 2  # in the 180- and 365-day rankings only
+    assert sorted(ThemeRanking.objects.values_list("period_days", flat=True)) == [180, 365]
+    mention(theme, AccountFactory(), days_ago=1)
+    assert rankings_refresh(now=NOW) == 4
+    snapshot = ThemeRanking.objects.get(period_days=30)
+    assert (snapshot.rank, snapshot.accounts, snapshot.mentions, snapshot.computed_at) == (1, 1, 1, NOW)

@@ -6,7 +6,8 @@ import pytest
 from tests.factories import AccountFactory, UserFactory
 from tests.ranking.conftest import mention
 from voc.core.roles import PRODUCT
-from voc.ranking.services import weeks_refresh
+from voc.ranking.services import rankings_refresh, weeks_refresh
+from voc.themes.curation import theme_merge
 from voc.themes.models import Theme
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def pm(client):
 @pytest.fixture
 def themes(loud_and_broad):
     weeks_refresh(weeks=12)
+    rankings_refresh()
     return loud_and_broad
 
 
@@ -30,6 +32,26 @@ def test_the_ranked_list_puts_weight_first_and_shows_the_mention_rank_beside_it(
     assert page.index("Card delivery") < page.index("Top-up fails")
     assert "too little evidence" in page
     assert page.count("<svg") >= 2  # a sparkline per theme
+
+
+def test_the_list_pages_through_many_themes(pm, themes, monkeypatch):
+    monkeypatch.setattr("voc.ranking.views.THEMES_PER_PAGE", 1)
+    first = pm.get("/admin/ranking/?o=-mentions").content.decode()
+    second = pm.get("/admin/ranking/?o=-mentions&page=2").content.decode()
+    assert "Top-up fails" in first
+    assert "Card delivery" not in first
+    assert "Card delivery" in second
+    assert "Top-up fails" not in second
+    assert "page 2 of 2" in second
+
+
+def test_the_list_shows_the_ranking_settings_in_force(pm, themes, settings):
+    settings.VOC_RANKING = settings.VOC_RANKING | {"half_life_days": 30.0, "tier_multipliers": {"enterprise": 1.5}}
+    page = pm.get("/admin/ranking/").content.decode()
+    assert "30.0 days" in page
+    assert "enterprise ×1.5" in page
+    assert "VOC_RANK_HALF_LIFE_DAYS" in page
+    assert "Figures as of" in page
 
 
 def test_the_list_filters_and_sorts(pm, themes):
@@ -64,6 +86,21 @@ def test_the_explanation_lists_every_account_biggest_first(pm, themes):
     assert "<svg" in page
 
 
+def test_a_long_explanation_folds_the_smallest_voices_into_one_line_that_keeps_the_total(pm, themes, monkeypatch):
+    _, broad = themes
+    monkeypatch.setattr("voc.ranking.views.VOICES_SHOWN", 3)
+    table = explanation(pm.get(f"/admin/ranking/{broad.pk}/"))
+    assert table.count("Large ") == 3
+    assert "5 more voices" in table
+    assert explanation(pm.get(f"/admin/ranking/{broad.pk}/?voices=all")).count("Large ") == 8
+
+
+def explanation(response) -> str:
+    page = response.content.decode()
+    start = page.index('id="explanation"')
+    return page[start : page.index("</table>", start)]
+
+
 def test_the_explanation_filters_items_by_account(pm, themes):
     loud, _ = themes
     pebble = loud.items.first().account
@@ -87,3 +124,15 @@ def test_feedback_and_theme_names_are_shown_escaped(pm):
 def test_the_admin_home_links_to_the_ranked_list(pm):
     page = pm.get("/admin/").content.decode()
     assert 'href="/admin/ranking/"' in page
+
+
+def test_the_lineage_shows_the_themes_merged_into_this_one(pm, themes):
+    _, broad = themes
+    duplicate = Theme.objects.create(name="Card never arrived")
+    mention(duplicate, AccountFactory())
+    theme_merge(sources=[duplicate], target=broad, user=None)
+    lineage = pm.get(f"/admin/ranking/{broad.pk}/").content.decode()
+    assert "Card never arrived</a> merged into this theme" in lineage
+    assert f"Merged into <a href=\"/admin/ranking/{broad.pk}/\">Card delivery</a>" in pm.get(
+        f"/admin/ranking/{duplicate.pk}/"
+    ).content.decode()

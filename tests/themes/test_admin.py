@@ -26,3 +26,13 @@ def test_customer_success_may_see_themes_but_not_change_them(client):
     client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
     assert client.get("/admin/themes/theme/").status_code == 200
     assert client.post(f"/admin/themes/theme/{theme.pk}/change/", {"human_name": "x"}).status_code == 403
+
+
+def test_only_product_may_start_a_re_cluster_from_the_admin(client):
+    theme = Theme.objects.create(name="Card arrival")
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
+    assert b"recluster_now" not in client.get("/admin/themes/theme/").content
+    forged = {"action": "recluster_now", "_selected_action": [theme.pk]}
+    assert client.post("/admin/themes/theme/", forged).status_code == 403
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    assert b"recluster_now" in client.get("/admin/themes/theme/").content

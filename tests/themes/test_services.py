@@ -6,6 +6,7 @@ from tests.factories import SourceFactory
 from voc.demo.sample import sample_read
 from voc.feedback.models import FeedbackItem, Source
 from voc.feedback.services import feedback_ingest_batch, feedback_process_pending
+from voc.themes.curation import items_move
 from voc.themes.models import ClusterRun, Theme, ThemeEvent
 from voc.themes.services import themes_recluster
 
@@ -91,6 +92,23 @@ def test_a_human_name_a_lock_and_a_pinned_item_survive_re_clustering(source):
     assert (renamed.display_name, renamed.status) == ("Where is my card?", Theme.Status.PLANNED)
     assert set(Theme.objects.get(pk=locked.pk).items.values_list("pk", flat=True)) == locked_members
     assert FeedbackItem.objects.get(pk=pinned.pk).theme_id == renamed.pk
+
+
+def test_a_theme_holding_only_items_a_person_put_there_lives_on_and_counts_them(source):
+    ingest(source, sample(40), prefix="a")
+    themes_recluster()
+    by_hand = Theme.objects.create(name="Moved by hand")
+    moved = list(FeedbackItem.objects.values_list("pk", flat=True)[:5])
+    items_move(item_ids=moved, target=by_hand, user=None)
+
+    themes_recluster(seed=2)
+
+    by_hand.refresh_from_db()
+    assert by_hand.retired_at is None
+    assert by_hand.size == 5
+    assert set(by_hand.items.values_list("pk", flat=True)) == set(moved)
+    live = Theme.objects.filter(retired_at__isnull=True)
+    assert sum(live.values_list("size", flat=True)) == FeedbackItem.objects.filter(theme__in=live).count()
 
 
 def test_a_theme_whose_items_all_moved_into_another_is_recorded_as_merged(source):

@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models.functions import Substr
+from django.core.exceptions import PermissionDenied
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -11,6 +14,8 @@ from voc.feedback.models import FeedbackItem, Source
 from voc.feedback.selectors import PREVIEW_CHARS
 from voc.feedback.services import IngestStatus, feedback_account_set, feedback_ingest
 from voc.feedback.tasks import feedback_reresolve_task
+from voc.themes.curation import items_move
+from voc.themes.models import Theme
 
 
 @admin.register(Source)
@@ -29,17 +34,35 @@ FEEDBACK_READONLY_FIELDS = [
 FEEDBACK_ADD_FIELDS = [
     "account", "kind", "source", "title", "text", "author_email", "occurred_at", "idempotency_key",
 ]
+# A hand move is a few items read one by one; a bigger change is a merge or a split of themes.
+MOVE_MAX_ITEMS = 1000
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, theme):
+        return f"{theme.display_name} ({theme.size} items)"
+
+
+class MoveToThemeForm(forms.Form):
+    # A plain select: a few thousand live themes at most, ordered by the name people see.
+    theme = ThemeChoiceField(
+        queryset=Theme.objects.filter(retired_at__isnull=True)
+        .only("pk", "name", "human_name", "size")
+        .order_by(Lower(Coalesce(NullIf("human_name", Value("")), "name")), "pk"),
+        error_messages={"invalid_choice": "That theme was retired or merged into another; choose a live theme."},
+    )
 
 
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
-    list_display = ["summary", "kind", "source", "account", "occurred_at", "status"]
+    list_display = ["summary", "kind", "source", "account", "theme", "occurred_at", "status"]
+    # No theme filter: it would list every live theme, thousands of them, on each page.
     list_filter = ["kind", "status", "source", "resolved_by"]
-    list_select_related = ["source", "account"]
+    list_select_related = ["source", "account", "theme"]
     search_fields = ["external_id", "title", "author_email", "author_handle"]
     raw_id_fields = ["account", "contact", "logged_by"]
     show_full_result_count = False
-    actions = ["reresolve_accounts"]
+    actions = ["reresolve_accounts", "move_to_theme"]
     add_form = FeedbackAdminAddForm
     fieldsets = [
         (None, {"fields": ["title", "text", "kind", "account"]}),
@@ -51,10 +74,20 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # Texts run to VOC_MAX_TEXT_CHARS; the list needs only their start.
-        return (
-            super().get_queryset(request).defer("text").annotate(text_preview=Substr("text", 1, PREVIEW_CHARS))
-        )
+        # Texts run to VOC_MAX_TEXT_CHARS; the list needs only their start. The theme's centroid (1.5 KB of binary,
+        # deferred wherever the list joins the theme) is shown nowhere.
+        queryset = super().get_queryset(request).defer("text", "theme__centroid")
+        return queryset.annotate(text_preview=Substr("text", 1, PREVIEW_CHARS))
+
+    def has_curate_permission(self, request):
+        """Putting feedback in a theme is curating themes: Product may, Customer success may not."""
+        return request.user.has_perm("themes.change_theme")
+
+    def response_action(self, request, queryset):
+        # The action is not offered to people who may not curate; posting it anyway is refused, not ignored.
+        if request.POST.get("action") == "move_to_theme" and not self.has_curate_permission(request):
+            raise PermissionDenied
+        return super().response_action(request, queryset)
 
     @admin.display(description="Feedback", ordering="title")
     def summary(self, item):
@@ -116,3 +149,36 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         item_ids = list(queryset.filter(account__isnull=True).values_list("pk", flat=True))
         feedback_reresolve_task.delay(item_ids)
         self.message_user(request, f"Re-resolving {len(item_ids)} unresolved item(s).", messages.SUCCESS)
+
+    @admin.action(description="Move selected feedback to a theme…", permissions=["curate"])
+    def move_to_theme(self, request, queryset):
+        item_ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: MOVE_MAX_ITEMS + 1])
+        if len(item_ids) > MOVE_MAX_ITEMS:
+            message = f"Move at most {MOVE_MAX_ITEMS:,} items at a time; merge or split themes for more."
+            self.message_user(request, message, messages.WARNING)
+            return None
+        form = MoveToThemeForm(request.POST if "theme" in request.POST else None)
+        if form.is_valid():
+            target = form.cleaned_data["theme"]
+            try:
+                moved = items_move(item_ids=item_ids, target=target, user=request.user)
+            except ValueError as error:
+                self.message_user(request, f"Nothing moved: {error}.", messages.ERROR)
+                return None
+            self.message_user(
+                request, f"Moved {moved} item(s) to “{target}”, pinned there through re-clustering.", messages.SUCCESS
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/feedback/move_to_theme.html",
+            self.admin_site.each_context(request)
+            | {
+                "title": "Move feedback to a theme",
+                "form": form,
+                "items": queryset.order_by("pk")[:20],
+                "item_ids": item_ids,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

@@ -24,3 +24,31 @@ class ThemeWeek(models.Model):
 
     def __str__(self):
         return f"{self.theme_name} {self.week:%G-W%V}"
+
+
+class ThemeRanking(models.Model):
+    """A theme's place in the ranking over one period, as of the last refresh: what the ranked list reads."""
+
+    period_days = models.PositiveSmallIntegerField()
+    theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="rankings")
+    rank = models.PositiveIntegerField()
+    rank_by_mentions = models.PositiveIntegerField()
+    score = models.FloatField()
+    low = models.FloatField()
+    high = models.FloatField()
+    change = models.FloatField(help_text="Score minus the score of the same period ending a week earlier.")
+    change_4_weeks = models.FloatField(help_text="Score minus the score of the same period ending four weeks earlier.")
+    accounts = models.PositiveIntegerField()
+    arr = models.DecimalField("ARR", max_digits=16, decimal_places=2)
+    mentions = models.PositiveIntegerField()
+    loudness = models.FloatField()
+    too_little_evidence = models.BooleanField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["period_days", "rank"]
+        constraints = [models.UniqueConstraint(fields=["period_days", "theme"], name="theme_ranking_unique")]
+        indexes = [models.Index(fields=["period_days", "rank"], name="theme_ranking_by_rank_idx")]
+
+    def __str__(self):
+        return f"#{self.rank} {self.theme_id} over {self.period_days} days"

@@ -20,7 +20,7 @@ Every constant lives in settings (VOC_RANKING, read from VOC_RANK_* variables).
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -52,12 +52,16 @@ class WeightPolicy:
         base = self.value_floor + math.log1p(known / self.arr_unit)
         return base * self.tier_multipliers.get(tier, 1.0) * self.segment_multipliers.get(segment, 1.0)
 
-    def repeat(self, mentions: int) -> float:
-        return 1.0 + self.repeat_bonus * (1.0 - 1.0 / max(mentions, 1))
+    def repeat(self, mentions):
+        """For a number of mentions, or an array of them."""
+        return 1.0 + self.repeat_bonus * (1.0 - 1.0 / np.maximum(mentions, 1))
+
+    def decay(self, age_days):
+        """Freshness at an age in days, or an array of ages; a future date counts as today."""
+        return 0.5 ** (np.maximum(age_days, 0.0) / self.half_life_days)
 
     def freshness(self, occurred_at: datetime, now: datetime) -> float:
-        age_days = max((now - occurred_at).total_seconds() / 86_400, 0.0)
-        return 0.5 ** (age_days / self.half_life_days)
+        return float(self.decay((now - occurred_at).total_seconds() / 86_400))
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,59 @@ class ThemeScore:
     too_little_evidence: bool
 
 
+@dataclass(frozen=True)
+class Voice:
+    """Everything the formula needs about one voice's mentions of one theme: the database adds them up."""
+
+    account_id: int | None
+    author: str  # who spoke when there is no account
+    mentions: int
+    reliability: float  # of the most reliable source the voice used
+    latest: datetime
+
+
+@dataclass(frozen=True)
+class VoiceColumns:
+    """Many voices as columns, one row per voice, so that thousands of themes are scored in a few array operations."""
+
+    groups: np.ndarray  # int64: the theme (or theme and week) each voice belongs to
+    account_ids: np.ndarray  # int64; NO_ACCOUNT for an author without an account
+    authors: list[str]  # "" for an account
+    mentions: np.ndarray  # int64
+    reliability: np.ndarray  # float64
+    latest: np.ndarray  # float64, seconds since 1970 (UTC) of the voice's latest mention
+
+    @classmethod
+    def of(cls, voices: list[Voice], group: int = 0) -> "VoiceColumns":
+        return cls(
+            groups=np.full(len(voices), group, dtype=np.int64),
+            account_ids=np.array([NO_ACCOUNT if v.account_id is None else v.account_id for v in voices], np.int64),
+            authors=[v.author for v in voices],
+            mentions=np.array([v.mentions for v in voices], dtype=np.int64),
+            reliability=np.array([v.reliability for v in voices], dtype=np.float64),
+            latest=np.array([v.latest.timestamp() for v in voices], dtype=np.float64),
+        )
+
+
+NO_ACCOUNT = -1
+
+
+def voices_of(mentions: Iterable[Mention]) -> list[Voice]:
+    """Mentions folded into voices: one per account, one per author without an account."""
+    said: dict[tuple, list[Mention]] = {}
+    for mention in mentions:
+        key = ("account", mention.account_id) if mention.account_id is not None else ("author", mention.author)
+        said.setdefault(key, []).append(mention)
+    return [
+        Voice(
+            account_id=who if kind == "account" else None, author=who if kind == "author" else "",
+            mentions=len(group), reliability=max(m.reliability for m in group),
+            latest=max(m.occurred_at for m in group),
+        )
+        for (kind, who), group in said.items()
+    ]
+
+
 def theme_score(
     mentions: Iterable[Mention],
     accounts: Mapping[int, AccountFacts],
@@ -109,55 +166,105 @@ def theme_score(
     now: datetime,
     seed: int = 0,
 ) -> ThemeScore:
-    voices: dict[tuple, list[Mention]] = {}
-    for mention in mentions:
-        key = ("account", mention.account_id) if mention.account_id is not None else ("author", mention.author)
-        voices.setdefault(key, []).append(mention)
+    return voices_score(voices_of(mentions), accounts, policy=policy, now=now, seed=seed)
 
-    contributions = []
-    for (kind, who), said in voices.items():
-        if kind == "account":
-            facts = accounts.get(who) or AccountFacts(name=f"Account {who}")
-            value, label = policy.account_value(facts.arr, facts.tier, facts.segment), facts.name
-        else:
-            value, label = policy.anonymous_value, f"Unresolved: {who}"
-        reliability = max(max(m.reliability, 0.0) for m in said)
-        freshness = policy.freshness(max(m.occurred_at for m in said), now)
-        repeat = policy.repeat(len(said))
-        contributions.append(
-            Contribution(
-                account_id=who if kind == "account" else None, label=label, mentions=len(said), value=value,
-                reliability=reliability, freshness=freshness, repeat=repeat,
-                weight=value * reliability * freshness * repeat,
-            )
-        )
-    contributions = _cap_anonymous(contributions, policy.anonymous_cap)
-    contributions.sort(key=lambda c: (-c.weight, c.label))
 
-    weights = np.array([c.weight for c in contributions])
-    low, high = _bootstrap_interval(weights, policy, seed)
-    account_mentions = [c.mentions for c in contributions if c.account_id is not None]
-    total_mentions = sum(c.mentions for c in contributions)
-    account_ids = [c.account_id for c in contributions if c.account_id is not None]
-    return ThemeScore(
-        score=float(weights.sum()),
-        low=low,
-        high=high,
-        contributions=tuple(contributions),
-        accounts=len(account_ids),
-        arr=sum((accounts[a].arr or Decimal(0) for a in account_ids if a in accounts), Decimal(0)),
-        mentions=total_mentions,
-        loudness=max(account_mentions, default=0) / total_mentions if total_mentions else 0.0,
-        too_little_evidence=len(account_ids) < policy.min_accounts,
+def voices_score(
+    voices: list[Voice],
+    accounts: Mapping[int, AccountFacts],
+    *,
+    policy: WeightPolicy,
+    now: datetime,
+    seed: int = 0,
+    interval: bool = True,
+) -> ThemeScore:
+    """One theme's score with its explanation; interval=False skips the bootstrap (low = high = score)."""
+    scores = groups_score(
+        VoiceColumns.of(voices, group=seed), accounts, policy=policy, now=now.timestamp(), interval=interval,
+        explain=True,
     )
+    if seed not in scores:  # no voices at all
+        return ThemeScore(0.0, 0.0, 0.0, (), 0, Decimal(0), 0, 0.0, too_little_evidence=policy.min_accounts > 0)
+    return scores[seed]
 
 
-def _cap_anonymous(contributions: list[Contribution], cap: float) -> list[Contribution]:
-    anonymous = sum(c.weight for c in contributions if c.account_id is None)
-    if anonymous <= cap:
-        return contributions
-    scale = cap / anonymous
-    return [c if c.account_id is not None else replace(c, weight=c.weight * scale) for c in contributions]
+def groups_score(
+    voices: VoiceColumns,
+    accounts: Mapping[int, AccountFacts],
+    *,
+    policy: WeightPolicy,
+    now: float | np.ndarray,
+    interval: bool = True,
+    explain: bool = False,
+) -> dict[int, ThemeScore]:
+    """Every group's score (a group: a theme, or a theme's week). The one implementation of the formula.
+
+    now: seconds since 1970, for all voices or one per voice. The bootstrap of a group is seeded with its id, so a
+    score's interval is the same whichever way it is computed. explain=False leaves out the contributions.
+    """
+    has_account = voices.account_ids != NO_ACCOUNT
+    known = np.unique(voices.account_ids[has_account])
+    facts = [accounts.get(int(account_id)) or AccountFacts(name=f"Account {account_id}") for account_id in known]
+    facts_of = np.full(len(voices.groups), -1)  # each voice's row in facts; -1 for an author without an account
+    facts_of[has_account] = np.searchsorted(known, voices.account_ids[has_account])
+    value = np.full(len(voices.groups), policy.anonymous_value)
+    value[has_account] = np.array([policy.account_value(f.arr, f.tier, f.segment) for f in facts])[
+        facts_of[has_account]
+    ]
+    reliability = np.maximum(voices.reliability, 0.0)
+    freshness = policy.decay((now - voices.latest) / 86_400)
+    repeat = policy.repeat(voices.mentions)
+    weight = value * reliability * freshness * repeat
+
+    groups, index = np.unique(voices.groups, return_inverse=True)
+    count = len(groups)
+    # Anonymous voices together are capped per group: above the cap each is scaled down by the same factor.
+    anonymous = np.bincount(index[~has_account], weight[~has_account], minlength=count)
+    scale = np.where(anonymous > policy.anonymous_cap, policy.anonymous_cap / np.maximum(anonymous, 1e-300), 1.0)
+    weight = np.where(has_account, weight, weight * scale[index])
+
+    score = np.bincount(index, weight, minlength=count)
+    mentions = np.bincount(index, voices.mentions, minlength=count).astype(np.int64)
+    account_count = np.bincount(index[has_account], minlength=count)
+    loudest = np.zeros(count, dtype=np.int64)
+    np.maximum.at(loudest, index[has_account], voices.mentions[has_account])
+    account_arr = np.array([float(f.arr or 0) for f in facts])[facts_of[has_account]]
+    arr = np.bincount(index[has_account], account_arr, minlength=count)
+
+    # Each group's voices together, biggest weight first: the order of the explanation and of the resampling.
+    order = np.lexsort((-weight, index))
+    bounds = np.searchsorted(index[order], np.arange(count + 1))
+    results = {}
+    for position, group in enumerate(groups.tolist()):
+        members = order[bounds[position] : bounds[position + 1]]
+        total = float(score[position])
+        low, high = _bootstrap_interval(weight[members], policy, group) if interval else (total, total)
+        contributions = ()
+        if explain:
+            contributions = tuple(sorted(
+                (
+                    Contribution(
+                        account_id=int(voices.account_ids[m]) if has_account[m] else None,
+                        label=facts[facts_of[m]].name if has_account[m] else f"Unresolved: {voices.authors[m]}",
+                        mentions=int(voices.mentions[m]), value=float(value[m]), reliability=float(reliability[m]),
+                        freshness=float(freshness[m]), repeat=float(repeat[m]), weight=float(weight[m]),
+                    )
+                    for m in members.tolist()
+                ),
+                key=lambda c: (-c.weight, c.label),
+            ))
+        results[group] = ThemeScore(
+            score=total,
+            low=low,
+            high=high,
+            contributions=contributions,
+            accounts=int(account_count[position]),
+            arr=Decimal(f"{arr[position]:.2f}"),
+            mentions=int(mentions[position]),
+            loudness=float(loudest[position] / mentions[position]) if mentions[position] else 0.0,
+            too_little_evidence=bool(account_count[position] < policy.min_accounts),
+        )
+    return results
 
 
 def _bootstrap_interval(weights: np.ndarray, policy: WeightPolicy, seed: int) -> tuple[float, float]:

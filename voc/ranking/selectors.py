@@ -1,14 +1,32 @@
-"""Themes ranked by customer weight over a period, with their explanations, straight from the feedback items."""
+"""Themes ranked by customer weight over a period, with their explanations.
+
+Two ways to read a ranking: `themes_ranked` computes it from the feedback (the database adds mentions up per voice),
+and `ranking_read` serves the pages from the snapshots `services.rankings_refresh` keeps, so no page scans all items.
+"""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+from django.db import connections
+from django.db.models import CharField, Count, F, FloatField, Func, IntegerField, Max, Value, Window
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, RowNumber, TruncWeek
 from django.utils import timezone
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackItem
-from voc.ranking.scoring import AccountFacts, Mention, ThemeScore, WeightPolicy, ranks, theme_score
+from voc.ranking.scoring import (
+    NO_ACCOUNT,
+    AccountFacts,
+    ThemeScore,
+    Voice,
+    VoiceColumns,
+    WeightPolicy,
+    groups_score,
+    ranks,
+)
 from voc.themes.models import Theme
 
 # Filters a caller may pass, by name, to the item query behind the ranking.
@@ -20,84 +38,332 @@ FILTERS = {
     "product_area": "theme__product_area__name",
     "status": "theme__status",
 }
+# Filters on the theme itself select whole themes, so they can be served from the snapshots; the others select
+# some of each theme's mentions, which changes the scores, so they are computed from the feedback.
+THEME_FILTERS = {"product_area": "theme__product_area__name", "status": "theme__status"}
+# The periods the snapshots keep, in days: the choices on the ranked list.
+RANKING_PERIODS = (30, 90, 180, 365)
+# Sortable columns: the snapshot column to sort by, and how to read the same value off a computed row.
+SORTS = {
+    "rank": ("shown_rank", lambda row: row.rank),
+    "mentions_rank": ("shown_rank_by_mentions", lambda row: row.rank_by_mentions),
+    "score": ("score", lambda row: row.score.score),
+    "change": ("change", lambda row: row.change),
+    "change_4_weeks": ("change_4_weeks", lambda row: row.change_4_weeks),
+    "accounts": ("accounts", lambda row: row.score.accounts),
+    "arr": ("arr", lambda row: row.score.arr),
+    "mentions": ("mentions", lambda row: row.score.mentions),
+    "loudness": ("loudness", lambda row: row.score.loudness),
+    "theme": ("theme_label", lambda row: row.theme.display_name.lower()),
+    "status": ("theme__status", lambda row: row.theme.status),
+}
 
 
 @dataclass(frozen=True)
 class RankedTheme:
     theme: Theme
     score: ThemeScore
-    rank: int  # by weight
-    rank_by_mentions: int
+    rank: int | None  # by weight; None when no snapshot holds the theme yet
+    rank_by_mentions: int | None
     change: float  # score now minus the score of the same period ending a week ago
+    change_4_weeks: float  # … ending four weeks ago
+
+
+@dataclass(frozen=True)
+class Ranking:
+    rows: Sequence[RankedTheme]
+    computed_at: datetime | None  # when the snapshot was taken; None when computed from the feedback just now
 
 
 def themes_ranked(
-    *, period_days: int = 90, now: datetime | None = None, policy: WeightPolicy | None = None, **filters
+    *,
+    period_days: int = 90,
+    now: datetime | None = None,
+    policy: WeightPolicy | None = None,
+    explain: bool = False,
+    **filters,
 ) -> list[RankedTheme]:
-    """Live themes with feedback in the period, best first. filters: see FILTERS; an empty value is ignored."""
+    """Live themes with feedback in the period, best first; explain adds each score's contributions.
+
+    filters: see FILTERS; an empty value is ignored.
+    """
     now = now or timezone.now()
     policy = policy or WeightPolicy.from_settings()
-    unknown = set(filters) - set(FILTERS)
-    if unknown:
-        raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTERS)}")
-    lookups = {FILTERS[name]: value for name, value in filters.items() if value not in (None, "")}
-
-    current = _theme_scores(now - timedelta(days=period_days), now, lookups, policy)
-    week_ago = now - timedelta(days=7)
-    earlier = _theme_scores(week_ago - timedelta(days=period_days), week_ago, lookups, policy)
-    by_weight = ranks({theme_id: score.score for theme_id, score in current.items()})
-    by_mentions = ranks({theme_id: score.mentions for theme_id, score in current.items()})
-    themes = Theme.objects.select_related("product_area").in_bulk(list(current))
+    scored = _scored_with_changes(
+        period_days=period_days, now=now, policy=policy, lookups=_lookups(filters), explain=explain
+    )
+    by_weight = ranks({theme_id: score.score for theme_id, (score, _, _) in scored.items()})
+    by_mentions = ranks({theme_id: score.mentions for theme_id, (score, _, _) in scored.items()})
+    themes = Theme.objects.select_related("product_area").defer("centroid").in_bulk(list(scored))
     ranked = [
         RankedTheme(
             theme=themes[theme_id],
             score=score,
             rank=by_weight[theme_id],
             rank_by_mentions=by_mentions[theme_id],
-            change=score.score - (earlier[theme_id].score if theme_id in earlier else 0.0),
+            change=change,
+            change_4_weeks=change_4_weeks,
         )
-        for theme_id, score in current.items()
+        for theme_id, (score, change, change_4_weeks) in scored.items()
     ]
     return sorted(ranked, key=lambda row: row.rank)
 
 
-def _theme_scores(since: datetime, until: datetime, lookups: dict, policy: WeightPolicy) -> dict[int, ThemeScore]:
-    mentions = mentions_by_theme(since, until, lookups)
-    accounts = account_facts({m.account_id for said in mentions.values() for m in said})
+def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ranking:
+    """The ranked list for a page, sorted by `order` (a SORTS key; "-" first for descending).
+
+    From the snapshots when they answer it, sorted and sliced by the database, so a page reads only the rows it
+    shows; computed from the feedback when a filter selects mentions or no snapshot has been taken yet.
+    """
+    from voc.ranking.models import ThemeRanking
+
+    lookups = _lookups(filters)
+    column, row_key = SORTS.get(order.lstrip("-"), SORTS["rank"])
+    descending = order.startswith("-")
+    snapshots = ThemeRanking.objects.filter(period_days=period_days)
+    taken = snapshots.aggregate(taken=Max("computed_at"))["taken"]
+    if set(lookups) - set(THEME_FILTERS.values()) or taken is None:
+        rows = themes_ranked(period_days=period_days, **filters)
+        rows.sort(key=row_key, reverse=descending)
+        return Ranking(rows, computed_at=None)
+
+    shown = (
+        snapshots.filter(theme__retired_at__isnull=True, **lookups)
+        # Ranks among the themes shown, as themes_ranked gives for the same filters (ties: smaller theme id first).
+        .annotate(
+            shown_rank=Window(RowNumber(), order_by=[F("score").desc(), F("theme_id").asc()]),
+            shown_rank_by_mentions=Window(RowNumber(), order_by=[F("mentions").desc(), F("theme_id").asc()]),
+            theme_label=Lower(Coalesce(NullIf("theme__human_name", Value("")), "theme__name")),
+        )
+        .select_related("theme__product_area")
+        .defer("theme__centroid", "theme__keywords", "theme__representative_item_ids")
+        .order_by(F(column).desc() if descending else F(column).asc(), "theme_id")
+    )
+    return Ranking(SnapshotRows(shown), computed_at=taken)
+
+
+class SnapshotRows(Sequence):
+    """Snapshot rows as RankedThemes, built only for the slice asked for: a paginator reads one page of them."""
+
+    def __init__(self, queryset):
+        self._queryset = queryset
+
+    def count(self) -> int:
+        return self._queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_ranked_from(snapshot) for snapshot in self._queryset[index]]
+        return _ranked_from(self._queryset[index])
+
+    def __iter__(self):
+        return (_ranked_from(snapshot) for snapshot in self._queryset.iterator(chunk_size=2000))
+
+
+def _ranked_from(snapshot) -> RankedTheme:
+    return RankedTheme(
+        theme=snapshot.theme,
+        score=ThemeScore(
+            score=snapshot.score, low=snapshot.low, high=snapshot.high, contributions=(), accounts=snapshot.accounts,
+            arr=snapshot.arr, mentions=snapshot.mentions, loudness=snapshot.loudness,
+            too_little_evidence=snapshot.too_little_evidence,
+        ),
+        rank=snapshot.shown_rank,
+        rank_by_mentions=snapshot.shown_rank_by_mentions,
+        change=snapshot.change,
+        change_4_weeks=snapshot.change_4_weeks,
+    )
+
+
+def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None = None) -> RankedTheme | None:
+    """One theme's score with its explanation, from its own items only; its ranks from the latest snapshot."""
+    from voc.ranking.models import ThemeRanking
+
+    now = now or timezone.now()
+    scored = _scored_with_changes(
+        period_days=period_days, now=now, policy=WeightPolicy.from_settings(), theme_ids=[theme.pk], explain=True
+    )
+    if theme.pk not in scored:
+        return None
+    score, change, change_4_weeks = scored[theme.pk]
+    snapshot = ThemeRanking.objects.filter(period_days=period_days, theme=theme).first()
+    return RankedTheme(
+        theme=theme,
+        score=score,
+        rank=snapshot.rank if snapshot else None,
+        rank_by_mentions=snapshot.rank_by_mentions if snapshot else None,
+        change=change,
+        change_4_weeks=change_4_weeks,
+    )
+
+
+def _scored_with_changes(
+    *,
+    period_days: int,
+    now: datetime,
+    policy: WeightPolicy,
+    lookups: dict | None = None,
+    theme_ids: list[int] | None = None,
+    explain: bool = False,
+) -> dict[int, tuple[ThemeScore, float, float]]:
+    """Per theme with feedback in the period: its score, and the change on the same period ending 1 and 4 weeks ago."""
+    voices = {}
+    for weeks_ago in (0, 1, 4):
+        until = now - timedelta(weeks=weeks_ago)
+        items = _themed_items(until - timedelta(days=period_days), until, lookups)
+        if theme_ids is not None:
+            items = items.filter(theme_id__in=theme_ids)
+        voices[weeks_ago] = voice_columns(items, group=F("theme_id"))
+    known = np.unique(np.concatenate([columns.account_ids for columns in voices.values()]))
+    accounts = account_facts(known[known != NO_ACCOUNT].tolist())
+    current, week, month = (
+        groups_score(
+            voices[weeks_ago], accounts, policy=policy, now=(now - timedelta(weeks=weeks_ago)).timestamp(),
+            interval=weeks_ago == 0, explain=explain and weeks_ago == 0,
+        )
+        for weeks_ago in (0, 1, 4)
+    )
     return {
-        theme_id: theme_score(said, accounts, policy=policy, now=until, seed=theme_id)
-        for theme_id, said in mentions.items()
+        theme_id: (score, score.score - _score_of(week, theme_id), score.score - _score_of(month, theme_id))
+        for theme_id, score in current.items()
     }
 
 
-def mentions_by_theme(since: datetime, until: datetime, lookups: dict | None = None) -> dict[int, list[Mention]]:
-    """Processed feedback in live themes over [since, until), as mentions per theme id."""
-    rows = (
-        FeedbackItem.objects.filter(
-            status=FeedbackItem.Status.PROCESSED,
-            theme__isnull=False,
-            theme__retired_at__isnull=True,
-            occurred_at__gte=since,
-            occurred_at__lt=until,
-            **(lookups or {}),
+def voices_by_theme(
+    since: datetime, until: datetime, lookups: dict | None = None, *, theme_ids: list[int] | None = None
+) -> dict[int, list[Voice]]:
+    """Processed feedback in live themes over [since, until), added up by the database into voices per theme."""
+    items = _themed_items(since, until, lookups)
+    if theme_ids is not None:
+        items = items.filter(theme_id__in=theme_ids)
+    columns = voice_columns(items, group=F("theme_id"))
+    voices: dict[int, list[Voice]] = defaultdict(list)
+    for row in range(len(columns.groups)):
+        account_id = int(columns.account_ids[row])
+        voices[int(columns.groups[row])].append(
+            Voice(
+                account_id=None if account_id == NO_ACCOUNT else account_id, author=columns.authors[row],
+                mentions=int(columns.mentions[row]), reliability=float(columns.reliability[row]),
+                latest=datetime.fromtimestamp(columns.latest[row], UTC),
+            )
         )
-        .values_list(
-            "theme_id", "account_id", "author_email", "author_handle", "pk", "source__reliability_weight", "occurred_at"
-        )
-        .iterator(chunk_size=5000)
+    return voices
+
+
+# A theme's week as one group number: theme id × WEEK_GROUP + the Monday's days since 1970 (about 20,000 now).
+WEEK_GROUP = 100_000
+
+
+def voice_columns_by_week(since: datetime, until: datetime) -> VoiceColumns:
+    """Voices per theme and week (Monday to Sunday, UTC), grouped as week_of_group reads them."""
+    monday = Cast(Epoch(TruncWeek("occurred_at", tzinfo=UTC)) / 86_400, IntegerField())
+    return voice_columns(_themed_items(since, until, None), group=F("theme_id") * WEEK_GROUP + monday)
+
+
+def week_of_group(group: int) -> tuple[int, date]:
+    """The theme id and the Monday of a group from voice_columns_by_week."""
+    theme_id, days = divmod(group, WEEK_GROUP)
+    return theme_id, date(1970, 1, 1) + timedelta(days=days)
+
+
+def voice_columns(items, *, group) -> VoiceColumns:
+    """The items added up by the database into voices, one row per group and voice, as columns."""
+    facts = {
+        "mentions": Count("pk"),
+        "reliability": Max("source__reliability_weight"),
+        # Seconds, not datetimes: parsing a million datetimes costs more than the whole score.
+        "latest": Epoch(Max("occurred_at")),
+    }
+    by_account = (
+        items.filter(account__isnull=False).annotate(group=group).values("group", "account_id").annotate(**facts)
     )
-    mentions: dict[int, list[Mention]] = defaultdict(list)
-    for theme_id, account_id, email, handle, item_id, reliability, occurred_at in rows:
-        author = email or handle or f"item {item_id}"
-        mentions[theme_id].append(Mention(account_id, author, reliability, occurred_at))
-    return mentions
+    # An author without an account is a voice of its own, known by email, else handle, else the item itself.
+    author = Coalesce(
+        NullIf("author_email", Value("")),
+        NullIf("author_handle", Value("")),
+        Concat(Value("item "), Cast("pk", CharField())),
+        output_field=CharField(),
+    )
+    by_author = (
+        items.filter(account__isnull=True)
+        .annotate(group=group, author=author)
+        .values("group", "author")
+        .annotate(**facts)
+    )
+    accounts, authors = _raw_columns(by_account.order_by()), _raw_columns(by_author.order_by())
+
+    def column(name: str, dtype) -> np.ndarray:
+        return np.concatenate([np.array(accounts[name], dtype), np.array(authors[name], dtype)])
+
+    return VoiceColumns(
+        groups=column("group", np.int64),
+        account_ids=np.concatenate([
+            np.array(accounts["account_id"], np.int64), np.full(len(authors["author"]), NO_ACCOUNT, np.int64)
+        ]),
+        authors=[""] * len(accounts["account_id"]) + list(authors["author"]),
+        mentions=column("mentions", np.int64),
+        reliability=column("reliability", np.float64),
+        latest=column("latest", np.float64),
+    )
+
+
+def _raw_columns(queryset) -> dict[str, tuple]:
+    """The columns of a values() queryset by name, read without Django's per-value converters.
+
+    A year of feedback is a million voices; the converters alone took longer than scoring them.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]  # a values() query names every column
+        rows = cursor.fetchall()
+    return dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
+
+
+class Epoch(Func):
+    """A datetime as seconds since 1970, a float."""
+
+    output_field = FloatField()
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS DOUBLE PRECISION)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps datetimes as UTC text; julianday reads it, fractions of a second included.
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _themed_items(since: datetime, until: datetime, lookups: dict | None):
+    return FeedbackItem.objects.filter(
+        status=FeedbackItem.Status.PROCESSED,
+        theme__isnull=False,
+        theme__retired_at__isnull=True,
+        occurred_at__gte=since,
+        occurred_at__lt=until,
+        **(lookups or {}),
+    )
+
+
+def _lookups(filters: dict) -> dict:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTERS)}")
+    return {FILTERS[name]: value for name, value in filters.items() if value not in (None, "")}
+
+
+def _score_of(scores: dict[int, ThemeScore], theme_id: int) -> float:
+    return scores[theme_id].score if theme_id in scores else 0.0
 
 
 def account_facts(account_ids) -> dict[int, AccountFacts]:
     ordered = sorted(account_id for account_id in account_ids if account_id is not None)
+    # SQLite caps the variables in one query; PostgreSQL takes them all at once.
+    step = (connections[Account.objects.db].features.max_query_params or 100_000) - 1
     accounts = {}
-    for start in range(0, len(ordered), 900):  # SQLite caps the variables in one query
-        chunk = Account.objects.filter(pk__in=ordered[start : start + 900])
+    for start in range(0, len(ordered), step):
+        chunk = Account.objects.filter(pk__in=ordered[start : start + step])
         for pk, name, arr, tier, segment in chunk.values_list("pk", "name", "arr", "plan_tier", "segment"):
             accounts[pk] = AccountFacts(name=name, arr=arr, tier=tier, segment=segment)
     return accounts

@@ -1,15 +1,27 @@
-"""Weekly snapshots of every theme's figures, so that trends outlive re-clustering and pages never scan all items."""
+"""Snapshots the pages read, so that trends outlive re-clustering and no page scans all items.
+
+- ThemeWeek: each theme's figures per week, for trends and spikes.
+- ThemeRanking: the ranking over each period the list offers, for the ranked list.
+"""
 
 import statistics
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from voc.ranking.models import ThemeWeek
-from voc.ranking.scoring import WeightPolicy, theme_score
-from voc.ranking.selectors import account_facts, mentions_by_theme, week_start
+from voc.ranking.models import ThemeRanking, ThemeWeek
+from voc.ranking.scoring import NO_ACCOUNT, WeightPolicy, groups_score
+from voc.ranking.selectors import (
+    RANKING_PERIODS,
+    account_facts,
+    themes_ranked,
+    voice_columns_by_week,
+    week_of_group,
+    week_start,
+)
 from voc.themes.models import Theme
 
 # A week is a spike when its score is at least SPIKE_FACTOR times the theme's own trailing mean and more than
@@ -33,24 +45,24 @@ def weeks_refresh(*, weeks: int = 2, now: datetime | None = None, policy: Weight
     first = current - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo or timezone.get_current_timezone())
 
-    by_week: dict[tuple[int, object], list] = defaultdict(list)
-    for theme_id, said in mentions_by_theme(since, now).items():
-        for mention in said:
-            by_week[(theme_id, week_start(mention.occurred_at))].append(mention)
-    accounts = account_facts({m.account_id for said in by_week.values() for m in said})
-    themes = Theme.objects.in_bulk({theme_id for theme_id, _ in by_week})
-
-    snapshots = []
-    for (theme_id, week), said in by_week.items():
-        week_end = datetime.combine(week + timedelta(days=7), datetime.min.time(), tzinfo=since.tzinfo)
-        score = theme_score(said, accounts, policy=policy, now=min(week_end, now), seed=theme_id)
-        snapshots.append(
-            ThemeWeek(
-                theme_id=theme_id, week=week, theme_name=themes[theme_id].display_name[:200], mentions=score.mentions,
-                accounts=score.accounts, arr=score.arr, score=score.score, low=score.low, high=score.high,
-                loudness=score.loudness,
-            )
+    voices = voice_columns_by_week(since, now)
+    weeks_of = {group: week_of_group(group) for group in np.unique(voices.groups).tolist()}
+    # Each week is scored as it stood at its end (or now, for the current week).
+    week_ends = {group: datetime.combine(week + timedelta(days=7), datetime.min.time(), tzinfo=UTC).timestamp()
+                 for group, (_, week) in weeks_of.items()}
+    now_of_voice = np.minimum(np.vectorize(week_ends.get, otypes=[float])(voices.groups), now.timestamp())
+    accounts = account_facts(np.unique(voices.account_ids[voices.account_ids != NO_ACCOUNT]).tolist())
+    scores = groups_score(voices, accounts, policy=policy, now=now_of_voice)
+    themes = Theme.objects.defer("centroid").in_bulk({theme_id for theme_id, _ in weeks_of.values()})
+    snapshots = [
+        ThemeWeek(
+            theme_id=theme_id, week=week, theme_name=themes[theme_id].display_name[:200], mentions=score.mentions,
+            accounts=score.accounts, arr=score.arr, score=score.score, low=score.low, high=score.high,
+            loudness=score.loudness,
         )
+        for group, score in scores.items()
+        for theme_id, week in [weeks_of[group]]
+    ]
     with transaction.atomic():
         ThemeWeek.objects.filter(week__gte=first).delete()
         ThemeWeek.objects.bulk_create(snapshots, batch_size=1000)
@@ -83,3 +95,27 @@ def is_spike(score: float, trailing: list[float], *, known_weeks: int) -> bool:
     mean = statistics.fmean(trailing)
     spread = statistics.pstdev(trailing)
     return score >= SPIKE_FACTOR * mean and score > mean + SPIKE_SIGMAS * spread
+
+
+def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None = None) -> int:
+    """Recompute the ranking snapshot of every period the list offers; returns how many rows were written."""
+    now = now or timezone.now()
+    written = 0
+    for period_days in RANKING_PERIODS:
+        rows = themes_ranked(period_days=period_days, now=now, policy=policy)
+        snapshots = [
+            ThemeRanking(
+                period_days=period_days, theme=row.theme, rank=row.rank, rank_by_mentions=row.rank_by_mentions,
+                score=row.score.score, low=row.score.low, high=row.score.high, change=row.change,
+                change_4_weeks=row.change_4_weeks, accounts=row.score.accounts, arr=row.score.arr,
+                mentions=row.score.mentions, loudness=row.score.loudness,
+                too_little_evidence=row.score.too_little_evidence, computed_at=now,
+            )
+            for row in rows
+        ]
+        # Per period, in one transaction: a page reads either the old ranking or the new one, never a mix.
+        with transaction.atomic():
+            ThemeRanking.objects.filter(period_days=period_days).delete()
+            ThemeRanking.objects.bulk_create(snapshots, batch_size=1000)
+        written += len(snapshots)
+    return written

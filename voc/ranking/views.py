@@ -1,44 +1,46 @@
 """The PM's ranked theme list and a theme's score explanation, inside the admin."""
 
 import csv
+from collections.abc import Iterable
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackItem, Source
 from voc.ranking.charts import sparkline_svg, trend_svg
-from voc.ranking.selectors import FILTERS, RankedTheme, theme_week_series, themes_ranked
-from voc.themes.models import ProductArea, Theme
+from voc.ranking.scoring import WeightPolicy
+from voc.ranking.selectors import (
+    FILTERS,
+    RANKING_PERIODS,
+    RankedTheme,
+    ranking_read,
+    theme_explained,
+    theme_week_series,
+)
+from voc.themes.models import ProductArea, Theme, ThemeEvent
 
-PERIODS = {"30d": 30, "90d": 90, "180d": 180, "365d": 365}
+PERIODS = {f"{days}d": days for days in RANKING_PERIODS}
 DEFAULT_PERIOD = "90d"
 TREND_WEEKS = 12
-# Sortable columns: the query value and how to read it off a row.
-SORTS = {
-    "rank": lambda row: row.rank,
-    "mentions_rank": lambda row: row.rank_by_mentions,
-    "score": lambda row: row.score.score,
-    "change": lambda row: row.change,
-    "accounts": lambda row: row.score.accounts,
-    "arr": lambda row: row.score.arr,
-    "mentions": lambda row: row.score.mentions,
-    "loudness": lambda row: row.score.loudness,
-    "theme": lambda row: row.theme.display_name.lower(),
-    "status": lambda row: row.theme.status,
-}
+THEMES_PER_PAGE = 100
+# The explanation lists the biggest voices; the rest fold into one line that keeps the total (?voices=all: all).
+VOICES_SHOWN = 100
+ACCOUNT_CHOICES = 200
 # (sort key, header, numeric) in the order the list shows them.
 COLUMNS = [
     ("rank", "#", True), ("mentions_rank", "By mentions", True), ("theme", "Theme", False),
-    ("score", "Score (90% interval)", True), ("change", "Δ week", True), ("accounts", "Accounts", True),
+    ("score", "Score (90% interval)", True), ("change", "Δ week", True), ("change_4_weeks", "Δ 4 weeks", True),
+    ("accounts", "Accounts", True),
     ("arr", "ARR", True), ("mentions", "Mentions", True), ("loudness", "Loudest", True),
 ]
 CSV_COLUMNS = [
-    "rank", "rank_by_mentions", "theme", "score", "low_90", "high_90", "change_vs_last_week", "accounts", "arr",
-    "mentions", "loudness", "too_little_evidence", "status", "product_area",
+    "rank", "rank_by_mentions", "theme", "score", "low_90", "high_90", "change_vs_last_week", "change_vs_4_weeks_ago",
+    "accounts", "arr", "mentions", "loudness", "too_little_evidence", "status", "product_area",
 ]
 
 
@@ -46,14 +48,13 @@ CSV_COLUMNS = [
 def ranked_list(request):
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
     filters = {name: request.GET.get(name, "") for name in FILTERS}
-    rows = themes_ranked(period_days=PERIODS[period], **filters)
     sort = request.GET.get("o", "rank")
-    key = SORTS.get(sort.lstrip("-"), SORTS["rank"])
-    rows.sort(key=key, reverse=sort.startswith("-"))
+    ranking = ranking_read(period_days=PERIODS[period], order=sort, **filters)
     if request.GET.get("export") == "csv":
-        return _csv(rows, period)
+        return _csv(ranking.rows, period)
 
-    series = theme_week_series([row.theme.pk for row in rows], weeks=TREND_WEEKS)
+    page = Paginator(ranking.rows, THEMES_PER_PAGE).get_page(request.GET.get("page"))
+    series = theme_week_series([row.theme.pk for row in page], weeks=TREND_WEEKS)
     return render(
         request,
         "admin/ranking/ranked_list.html",
@@ -61,15 +62,18 @@ def ranked_list(request):
         | {
             "title": "Themes ranked by customer weight",
             "rows": [
-                (row, sparkline_svg(series[row.theme.pk].scores, spikes=series[row.theme.pk].spikes)) for row in rows
+                (row, sparkline_svg(series[row.theme.pk].scores, spikes=series[row.theme.pk].spikes)) for row in page
             ],
+            "page": page,
+            "computed_at": ranking.computed_at,
+            "policy": WeightPolicy.from_settings(),
             "period": period,
             "periods": list(PERIODS),
             "filters": filters,
             "choices": _filter_choices(),
             "sort": sort,
             "columns": COLUMNS,
-            "query": request.GET.urlencode(),
+            "query": _without(request.GET, "page"),
         },
     )
 
@@ -78,8 +82,11 @@ def ranked_list(request):
 def theme_explain(request, theme_id: int):
     theme = get_object_or_404(Theme.objects.select_related("product_area", "merged_into"), pk=theme_id)
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
-    row = next((row for row in themes_ranked(period_days=PERIODS[period]) if row.theme.pk == theme.pk), None)
+    row = theme_explained(theme=theme, period_days=PERIODS[period])
     weekly = theme_week_series([theme.pk], weeks=TREND_WEEKS)[theme.pk]
+    voices = row.score.contributions if row else ()
+    shown = voices if request.GET.get("voices") == "all" else voices[:VOICES_SHOWN]
+    folded = voices[len(shown):]
     items = FeedbackItem.objects.filter(theme=theme).select_related("account", "source").order_by("-occurred_at")
     if request.GET.get("source"):
         items = items.filter(source_id=request.GET["source"])
@@ -95,18 +102,35 @@ def theme_explain(request, theme_id: int):
             "title": theme.display_name,
             "theme": theme,
             "row": row,
+            "voices": shown,
+            "folded": {"count": len(folded), "mentions": sum(v.mentions for v in folded),
+                       "weight": sum(v.weight for v in folded)},
             "period": period,
             "periods": list(PERIODS),
             "trend": trend_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.scores, spikes=weekly.spikes),
             "quotes": quotes,
             "page": page,
-            "sources": Source.objects.filter(items__theme=theme).distinct(),
-            "accounts": Account.objects.filter(feedback_items__theme=theme).distinct().order_by("name")[:200],
-            "events": theme.events.select_related("other_theme")[:20],
+            # Filter choices without scanning the theme's items: every source, and the accounts behind the biggest
+            # contributions in the period (a select of thousands helps nobody; the account page lists the rest).
+            "sources": Source.objects.order_by("name"),
+            "accounts": sorted(
+                ((voice.account_id, voice.label) for voice in voices[:ACCOUNT_CHOICES] if voice.account_id is not None),
+                key=lambda account: account[1].lower(),
+            ),
+            # Both sides of the lineage: what became of this theme, and what other themes did into it.
+            "events": ThemeEvent.objects.filter(Q(theme=theme) | Q(other_theme=theme))
+            .select_related("theme", "other_theme")
+            .order_by("-created_at", "-pk")[:30],
             "selected_source": request.GET.get("source", ""),
             "selected_account": request.GET.get("account", ""),
         },
     )
+
+
+def _without(params, name: str) -> str:
+    params = params.copy()
+    params.pop(name, None)
+    return params.urlencode()
 
 
 def _filter_choices() -> dict[str, list[tuple[str, str]]]:
@@ -121,7 +145,7 @@ def _filter_choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _csv(rows: list[RankedTheme], period: str) -> HttpResponse:
+def _csv(rows: Iterable[RankedTheme], period: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="voc-themes-{period}.csv"'
     writer = csv.writer(response)
@@ -130,7 +154,8 @@ def _csv(rows: list[RankedTheme], period: str) -> HttpResponse:
         score = row.score
         writer.writerow([
             row.rank, row.rank_by_mentions, _csv_safe(row.theme.display_name), f"{score.score:.4f}",
-            f"{score.low:.4f}", f"{score.high:.4f}", f"{row.change:.4f}", score.accounts, score.arr, score.mentions,
+            f"{score.low:.4f}", f"{score.high:.4f}", f"{row.change:.4f}", f"{row.change_4_weeks:.4f}",
+            score.accounts, score.arr, score.mentions,
             f"{score.loudness:.4f}", score.too_little_evidence, row.theme.status,
             _csv_safe(row.theme.product_area.name if row.theme.product_area else ""),
         ])

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from voc.themes.curation import theme_changes_record, theme_merge
+from voc.themes.curation import theme_changes_record, theme_merge, theme_split, theme_split_proposal
 from voc.themes.models import ClusterRun, Curation, ProductArea, Theme, ThemeEvent
 from voc.themes.tasks import themes_recluster_task
 
@@ -52,11 +53,19 @@ class ThemeAdmin(admin.ModelAdmin):
     readonly_fields = ["name", "keywords", "representative_item_ids", "size", "merged_into", "retired_at"]
     inlines = [ThemeEventInline, CurationInline]
     show_full_result_count = False
-    actions = ["merge_themes", "recluster_now"]
+    actions = ["merge_themes", "split_theme", "recluster_now"]
+    # Offered only to people who may change themes; posting one anyway is refused rather than ignored.
+    curation_actions = {"merge_themes", "split_theme", "recluster_now"}
 
     def get_queryset(self, request):
         # The centroid is 1.5 KB of binary per theme that no page shows.
         return super().get_queryset(request).defer("centroid")
+
+    def changelist_view(self, request, extra_context=None):
+        # Here rather than in response_action: with no action open to them, Django would not even look at it.
+        if request.POST.get("action") in self.curation_actions and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         before = {field: form.initial.get(field) for field in form.changed_data} if change else {}
@@ -93,7 +102,41 @@ class ThemeAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Re-cluster all feedback now (themes keep their ids, names and locks)")
+    @admin.action(description="Split selected theme by re-clustering its members…", permissions=["change"])
+    def split_theme(self, request, queryset):
+        themes = list(queryset[:2])
+        if len(themes) != 1:
+            self.message_user(request, "Select exactly one theme to split.", messages.WARNING)
+            return None
+        [theme] = themes
+        try:
+            if request.POST.get("confirm"):
+                kept, *new_themes = theme_split(theme=theme, user=request.user)
+            else:
+                parts = theme_split_proposal(theme=theme)
+        except ValueError as error:
+            self.message_user(request, f"Cannot split: {error}.", messages.ERROR)
+            return None
+        if request.POST.get("confirm"):
+            names = ", ".join(f"“{new}” ({new.size})" for new in new_themes)
+            self.message_user(
+                request, f"Split “{kept}”: it keeps {kept.size} items; new themes {names}.", messages.SUCCESS
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/themes/split_theme.html",
+            self.admin_site.each_context(request)
+            | {
+                "title": f"Split “{theme}”",
+                "theme": theme,
+                "parts": parts,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Re-cluster all feedback now (themes keep their ids, names and locks)", permissions=["change"])
     def recluster_now(self, request, queryset):
         themes_recluster_task.delay()
         self.message_user(request, "Re-clustering started; themes update when it finishes.", messages.SUCCESS)

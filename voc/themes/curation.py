@@ -1,11 +1,18 @@
 """What people do to themes, each recorded in the audit trail and kept through re-clustering."""
 
+from dataclasses import dataclass
+
+import numpy as np
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from voc.feedback.models import FeedbackItem
+from voc.ranking.tasks import rankings_refresh_task, weeks_refresh_task
+from voc.themes.clustering import MIN_THEME_ITEMS, themes_cluster
+from voc.themes.embedding import vector_from_bytes
 from voc.themes.models import Curation, Theme, ThemeEvent
+from voc.themes.services import themes_describe
 
 # Items a person placed are pinned: the clusterer never moves them again (themes.services._clusterable_items).
 PINNED = FeedbackItem.ThemeAssignedBy.PERSON
@@ -40,12 +47,15 @@ def theme_merge(*, sources: list[Theme], target: Theme, user) -> int:
             theme=target, action=Curation.Action.MERGE, user=user,
             detail={"merged": [{"id": theme.pk, "name": theme.display_name} for theme in sources], "items": moved},
         )
+    _snapshots_refresh_after_commit()
     return moved
 
 
 def items_move(*, item_ids: list[int], target: Theme, user) -> int:
     """Put items in `target` by hand (pinned there); returns how many moved."""
     with transaction.atomic():
+        if not Theme.objects.select_for_update().filter(pk=target.pk, retired_at__isnull=True).exists():
+            raise ValueError(f"“{target}” is retired; move feedback to a live theme")
         items = FeedbackItem.objects.select_for_update().filter(pk__in=item_ids).exclude(theme=target)
         origins = list(items.values_list("theme_id", flat=True))
         moved = items.update(theme=target, theme_assigned_by=PINNED, theme_similarity=None)
@@ -56,7 +66,126 @@ def items_move(*, item_ids: list[int], target: Theme, user) -> int:
         for theme_id in {o for o in origins if o}:
             Theme.objects.filter(pk=theme_id).update(size=FeedbackItem.objects.filter(theme_id=theme_id).count())
         Theme.objects.filter(pk=target.pk).update(size=FeedbackItem.objects.filter(theme=target).count())
+    _snapshots_refresh_after_commit()
     return moved
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    """One group of a theme's members, described the way the clustering engine describes a theme."""
+
+    item_ids: list[int]
+    # Theme field values as themes_describe gives them: name, keywords, representative_item_ids, size, centroid.
+    fields: dict
+    quotes: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.fields["name"]
+
+    @property
+    def size(self) -> int:
+        return len(self.item_ids)
+
+
+def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
+    """Re-cluster one theme's members on their stored vectors; the parts, largest first (that one keeps the theme).
+
+    Refuses, with a ValueError that says why, a retired theme, one with too few vectors to cluster, and one whose
+    members the clusterer finds to be a single group. Members without a vector are in no part; they stay.
+    """
+    if theme.retired_at is not None:
+        raise ValueError(f"“{theme}” is retired; only a live theme can be split")
+    item_ids, vectors = _member_vectors(theme)
+    if len(item_ids) < 2 * MIN_THEME_ITEMS:
+        raise ValueError(
+            f"“{theme}” has {len(item_ids)} item(s) with a stored vector; splitting needs at least "
+            f"{2 * MIN_THEME_ITEMS}; move items by hand instead"
+        )
+    model, _, _ = themes_cluster(vectors, seed=seed)
+    # Every member already belongs to this theme, so none is left unsorted: each goes to its nearest part.
+    model.threshold = -1.0
+    labels, _ = model.assign(vectors)
+    members = {label: np.flatnonzero(labels == label) for label in sorted(set(labels.tolist()))}
+    if len(members) < 2:
+        raise ValueError(f"the feedback of “{theme}” forms one group; there is nothing to split")
+    centroids = {label: _unit(vectors[rows].mean(axis=0)) for label, rows in members.items()}
+    described = themes_describe(members=members, centroids=centroids, vectors=vectors, item_ids=item_ids)
+    quote_ids = [item_id for fields in described.values() for item_id in fields["representative_item_ids"]]
+    texts = dict(FeedbackItem.objects.filter(pk__in=quote_ids).values_list("pk", "text"))
+    parts = [
+        SplitPart(
+            item_ids=[item_ids[row] for row in rows.tolist()],
+            fields=described[label],
+            quotes=[texts[item_id] for item_id in described[label]["representative_item_ids"]],
+        )
+        for label, rows in members.items()
+    ]
+    return sorted(parts, key=lambda part: -part.size)
+
+
+def theme_split(*, theme: Theme, user, seed: int = 0) -> list[Theme]:
+    """Split a theme into the parts theme_split_proposal finds; returns the theme (largest part) and the new ones.
+
+    Moved items are pinned in their new theme, so re-clustering keeps them there; the new themes stay unlocked and
+    may gather new members like any other theme.
+    """
+    kept, *others = theme_split_proposal(theme=theme, seed=seed)
+    now = timezone.now()
+    with transaction.atomic():
+        theme = Theme.objects.select_for_update().get(pk=theme.pk)
+        if theme.retired_at is not None:  # merged away while the parts were being found
+            raise ValueError(f"“{theme}” is retired; only a live theme can be split")
+        new_themes = []
+        for part in others:
+            new = Theme.objects.create(
+                **part.fields, product_area_id=theme.product_area_id, status=Theme.Status.NEW
+            )
+            # Only items still in the theme: one moved by someone else since the proposal stays where it went.
+            moved = FeedbackItem.objects.filter(pk__in=part.item_ids, theme=theme).update(
+                theme=new, theme_assigned_by=PINNED, theme_similarity=None
+            )
+            new.size = moved
+            new.save(update_fields=["size", "updated_at"])
+            ThemeEvent.objects.create(theme=new, kind=ThemeEvent.Kind.SPLIT_FROM, other_theme=theme, items_moved=moved)
+            new_themes.append(new)
+        moved_total = sum(new.size for new in new_themes)
+        remaining = FeedbackItem.objects.filter(theme=theme).count()
+        Theme.objects.filter(pk=theme.pk).update(**(kept.fields | {"size": remaining}), updated_at=now)
+        ThemeEvent.objects.create(theme=theme, kind=ThemeEvent.Kind.SHRANK, items_moved=moved_total)
+        Curation.objects.create(
+            theme=theme,
+            action=Curation.Action.SPLIT,
+            user=user,
+            detail={
+                "parts": [{"id": new.pk, "name": new.name, "items": new.size} for new in new_themes],
+                "items": moved_total,
+                "kept": remaining,
+            },
+        )
+    theme.refresh_from_db()
+    _snapshots_refresh_after_commit()
+    return [theme, *new_themes]
+
+
+def _member_vectors(theme: Theme) -> tuple[list[int], np.ndarray]:
+    """Ids and stored vectors of the theme's members embedded with the model most of them share."""
+    members = FeedbackItem.objects.filter(theme=theme, embedding__isnull=False)
+    # Vectors of two models are not comparable; after a model change most members already have the new one.
+    versions = members.values("embedding__model_version").annotate(count=Count("pk")).order_by("-count")
+    if not versions:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    version = versions[0]["embedding__model_version"]
+    rows = members.filter(embedding__model_version=version).order_by("pk").values_list("pk", "embedding__vector")
+    item_ids, vectors = [], []
+    for item_id, vector in rows.iterator(chunk_size=2000):
+        item_ids.append(item_id)
+        vectors.append(vector_from_bytes(vector))
+    return item_ids, np.stack(vectors)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def theme_changes_record(*, theme: Theme, changed: dict[str, tuple], user) -> None:
@@ -71,3 +200,9 @@ def theme_changes_record(*, theme: Theme, changed: dict[str, tuple], user) -> No
 
 def _plain(value):
     return value if value is None or isinstance(value, bool | int | float | str) else str(value)
+
+
+def _snapshots_refresh_after_commit() -> None:
+    """Items changed theme: the ranked list and the trends read snapshots, so refresh them once this commits."""
+    transaction.on_commit(rankings_refresh_task.delay)
+    transaction.on_commit(weeks_refresh_task.delay)

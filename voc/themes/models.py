@@ -141,6 +141,7 @@ class Curation(models.Model):
         LOCK = "lock", "Locked or unlocked"
         PRODUCT_AREA = "product_area", "Product area set"
         TRACKER = "tracker", "Tracker linked"
+        SPLIT = "split", "Split"
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="curations")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from scipy.optimize import linear_sum_assignment
 
@@ -125,6 +126,13 @@ def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, in
     )
     candidates = list(Theme.objects.filter(locked=False, retired_at__isnull=True, merged_into__isnull=True))
     matched = _match(clusters, members, centroids, candidates, sizes_before, moves)
+    # Items a person placed stay where they are, so their theme lives on and counts them.
+    pinned = dict(
+        FeedbackItem.objects.filter(theme_assigned_by=ASSIGNED_BY.PERSON, theme__isnull=False)
+        .values("theme_id")
+        .annotate(count=Count("pk"))
+        .values_list("theme_id", "count")
+    )
 
     themes_by_cluster: dict[int, Theme] = {}
     for cluster in clusters:
@@ -133,8 +141,8 @@ def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, in
     theme_ids = {cluster: theme.pk for cluster, theme in themes_by_cluster.items()}
 
     _write_members(item_ids, labels, similarity, theme_ids)
-    _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves)
-    _describe(themes_by_cluster, members, centroids, vectors, item_ids)
+    _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves, pinned)
+    _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned)
     return theme_ids
 
 
@@ -169,7 +177,9 @@ def _write_members(item_ids, labels, similarity, theme_ids) -> None:
     rows_update(changed, ["theme", "theme_similarity", "theme_assigned_by"])
 
 
-def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves) -> None:
+def _record_lineage(
+    run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves, pinned
+) -> None:
     came_from: dict[int, Counter] = {cluster: Counter() for cluster in clusters}
     went_to: dict[int, Counter] = {}
     for (theme_id, cluster), count in moves.items():
@@ -200,6 +210,12 @@ def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidat
     for theme in candidates:
         if theme.pk in continuing:
             continue
+        if theme.pk in pinned:  # no cluster of its own, but it keeps the items people put there
+            if sizes_before[theme.pk]:
+                events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.SHRANK, items_moved=sizes_before[theme.pk],
+                                         run=run))
+            Theme.objects.filter(pk=theme.pk).update(size=pinned[theme.pk], updated_at=now)
+            continue
         # Where did its members go? Mostly into one continuing theme: a merge. Otherwise it simply ended.
         theme.retired_at = now
         theme.size = 0
@@ -214,8 +230,19 @@ def _record_lineage(run, clusters, members, themes_by_cluster, matched, candidat
     ThemeEvent.objects.bulk_create(events)
 
 
-def _describe(themes_by_cluster, members, centroids, vectors, item_ids) -> None:
-    """Keywords, an engine name, three quotes, size and centre for every theme of this run."""
+def _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned) -> None:
+    described = themes_describe(members=members, centroids=centroids, vectors=vectors, item_ids=item_ids)
+    for cluster, theme in themes_by_cluster.items():
+        for field, value in described[cluster].items():
+            setattr(theme, field, value)
+        theme.size += pinned.get(theme.pk, 0)
+        theme.save()
+
+
+def themes_describe(
+    *, members: dict[int, np.ndarray], centroids: dict[int, np.ndarray], vectors: np.ndarray, item_ids: list[int]
+) -> dict[int, dict]:
+    """Keywords, an engine name, three quotes, size and centre for each group of rows: Theme field values by group."""
     texts_by_cluster: dict[int, list[str]] = {}
     nearest_by_cluster: dict[int, list[int]] = {}
     for cluster, rows in members.items():
@@ -230,15 +257,18 @@ def _describe(themes_by_cluster, members, centroids, vectors, item_ids) -> None:
     for cluster, rows in nearest_by_cluster.items():
         texts_by_cluster[cluster] = [texts[item_ids[index]] for index in rows]
     keywords = theme_keywords(texts_by_cluster)
-    for cluster, theme in themes_by_cluster.items():
-        rows = nearest_by_cluster[cluster]
+    described = {}
+    for cluster, rows in nearest_by_cluster.items():
         quotes = representative_indices(vectors[rows], centroids[cluster], count=3)
-        theme.keywords = keywords.get(cluster, [])
-        theme.name = theme_name(theme.keywords, texts_by_cluster[cluster], vectors[rows])[:200]
-        theme.representative_item_ids = [item_ids[rows[index]] for index in quotes]
-        theme.size = len(members[cluster])
-        theme.centroid = centroids[cluster].astype(np.float32).tobytes()
-        theme.save()
+        cluster_keywords = keywords.get(cluster, [])
+        described[cluster] = {
+            "keywords": cluster_keywords,
+            "name": theme_name(cluster_keywords, texts_by_cluster[cluster], vectors[rows])[:200],
+            "representative_item_ids": [item_ids[rows[index]] for index in quotes],
+            "size": len(members[cluster]),
+            "centroid": centroids[cluster].astype(np.float32).tobytes(),
+        }
+    return described
 
 
 def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:

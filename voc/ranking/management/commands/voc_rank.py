@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, period, top, as_json, **options):
         filters = {name: options[name] for name in FILTERS if options.get(name)}
-        ranked = themes_ranked(period_days=period_days(period), **filters)
+        ranked = themes_ranked(period_days=period_days(period), explain=as_json, **filters)
         shown = ranked[:top] if top else ranked
         if as_json:
             self.stdout.write(json.dumps([ranked_as_dict(row) for row in shown], indent=2))
@@ -49,6 +49,7 @@ def ranked_as_dict(row: RankedTheme) -> dict:
         "score": round(score.score, 4),
         "interval_90": [round(score.low, 4), round(score.high, 4)],
         "change_vs_last_week": round(row.change, 4),
+        "change_vs_4_weeks_ago": round(row.change_4_weeks, 4),
         "accounts": score.accounts,
         "arr": float(score.arr),
         "mentions": score.mentions,

@@ -1,4 +1,5 @@
-"""Run the pipeline synchronously: process pending items (resolve, embed, assign), re-cluster and name, snapshot."""
+"""Run the pipeline synchronously: process pending items (resolve, embed, assign), re-cluster and name, snapshot
+trends and rankings."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
@@ -6,7 +7,7 @@ from tqdm import tqdm
 
 from voc.feedback.models import FeedbackItem
 from voc.feedback.services import feedback_process_pending
-from voc.ranking.services import weeks_refresh
+from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
 
             run = themes_recluster(seed=seed, progress=step)
         weeks_refresh(weeks=TREND_WEEKS)
+        rankings_refresh()
         share = run.unsorted / run.items * 100 if run.items else 0
         self.stdout.write(
             f"\n{run.themes} themes from {run.items:,} items ({run.unsorted:,} unsorted, {share:.1f}%), "

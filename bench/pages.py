@@ -1,0 +1,227 @@
+"""The PM's pages at scale: p95 of the ranked list and a theme's detail page over 1M items and 2,000 themes.
+
+    python -m bench.pages [--items 1000000] [--themes 2000] [--accounts 20000] [--requests 40] [--rebuild]
+
+Needs PostgreSQL: DATABASE_URL, or postgres://postgres@127.0.0.1:5432/voc_bench_pages, created when missing. The
+data set is synthetic and shaped like real feedback: theme sizes follow a Zipf-like curve (the largest theme holds
+about 5% of all items), account activity is heavy-tailed, a fifth of the items come from authors without an account,
+and dates spread over 400 days. It is loaded once with COPY and reused by later runs of the same size (--rebuild
+loads it again). The benchmark then times the tasks that keep the pages' snapshots (weekly trends, rankings) and
+requests each page through Django's test client as a logged-in PM, the way a browser would, printing p50 and p95.
+"""
+
+import argparse
+import os
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from bench import django_setup, print_table
+
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/voc_bench_pages"
+SOURCE_NAME = "bench-pages"
+# (kind, reliability): the sources items arrive over, and how much each is trusted.
+SOURCES = [("zendesk", 1.0), ("intercom", 1.0), ("survey", 0.8), ("reddit", 0.5), ("twitter", 0.4)]
+SEGMENTS, TIERS = ["smb", "mid_market", "enterprise"], ["free", "starter", "pro", "enterprise"]
+REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
+DAYS = 400
+ANONYMOUS_SHARE = 0.2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--themes", type=int, default=2_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=40, help="requests per page kind (default 40)")
+    parser.add_argument("--rebuild", action="store_true", help="load the data set again even if it is there")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    _database_create(os.environ["DATABASE_URL"])
+    django_setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench.pages measures the PostgreSQL deployment: point DATABASE_URL at PostgreSQL")
+    call_command("migrate", verbosity=0)
+
+    if args.rebuild or not _loaded(args):
+        started = time.perf_counter()
+        _load(args)
+        print(f"loaded {args.items:,} items, {args.themes:,} themes, {args.accounts:,} accounts "
+              f"in {time.perf_counter() - started:.0f} s")
+    else:
+        print(f"reusing the loaded data set ({args.items:,} items, {args.themes:,} themes)")
+
+    from voc.ranking.services import rankings_refresh, weeks_refresh
+
+    tasks = []
+    for name, task in [("weekly trends, 12 weeks", lambda: weeks_refresh(weeks=12)),
+                       ("weekly trends, 2 weeks (hourly)", lambda: weeks_refresh(weeks=2)),
+                       ("rankings, 4 periods", rankings_refresh)]:
+        started = time.perf_counter()
+        rows = task()
+        tasks.append([name, rows, time.perf_counter() - started])
+    print("\nSnapshot tasks (run by beat; the pages read what they write)")
+    print_table(["task", "rows written", "seconds"], tasks)
+
+    print(f"\nPages, {args.requests} requests each, as a logged-in PM (ms)")
+    print_table(["page", "p50", "p95", "max"], _pages(args))
+
+
+def _database_create(url: str) -> None:
+    """Create the bench database on first use (PostgreSQL only)."""
+    import psycopg
+    from psycopg import sql
+
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _loaded(args) -> bool:
+    from voc.feedback.models import FeedbackItem, Source
+    from voc.themes.models import Theme
+
+    source_ids = list(Source.objects.filter(name__startswith=SOURCE_NAME).values_list("pk", flat=True))
+    return (
+        bool(source_ids)
+        and FeedbackItem.objects.filter(source_id__in=source_ids).count() == args.items
+        and Theme.objects.count() == args.themes
+    )
+
+
+def _load(args) -> None:
+    from django.db import connection, transaction
+
+    from voc.accounts.models import Account
+    from voc.feedback.models import FeedbackItem, Source
+    from voc.ranking.models import ThemeRanking, ThemeWeek
+    from voc.themes.models import ProductArea, Theme
+
+    rng = np.random.default_rng(args.seed)
+    with transaction.atomic():
+        for model in (FeedbackItem, ThemeRanking, ThemeWeek, Theme, ProductArea, Source, Account):
+            model.objects.all().delete()
+    sources = [
+        Source.objects.create(name=f"{SOURCE_NAME} {kind}", kind=kind, reliability_weight=weight)
+        for kind, weight in SOURCES
+    ]
+    areas = [ProductArea.objects.create(name=f"Area {n}", slug=f"area-{n}") for n in range(12)]
+    arr = np.round(rng.lognormal(mean=10.5, sigma=1.4, size=args.accounts), 2)
+    Account.objects.bulk_create(
+        [
+            Account(
+                name=f"Account {n:05d}", arr=arr[n], plan_tier=TIERS[n % len(TIERS)],
+                segment=SEGMENTS[rng.integers(len(SEGMENTS))], region=REGIONS[rng.integers(len(REGIONS))],
+            )
+            for n in range(args.accounts)
+        ],
+        batch_size=5000,
+    )
+    statuses = [choice for choice, _ in Theme.Status.choices]
+    Theme.objects.bulk_create(
+        [
+            Theme(
+                name=f"Theme {n:04d} / problem words", keywords=["problem", f"word{n}"], size=0,
+                status=statuses[rng.integers(len(statuses))], product_area=areas[n % len(areas)],
+            )
+            for n in range(args.themes)
+        ],
+        batch_size=1000,
+    )
+    account_ids = np.array(Account.objects.order_by("pk").values_list("pk", flat=True))
+    theme_ids = np.array(Theme.objects.order_by("pk").values_list("pk", flat=True))
+
+    # Who says what: themes by a Zipf-like curve, accounts by heavy-tailed activity independent of ARR.
+    theme_weights = 1.0 / np.arange(1, len(theme_ids) + 1) ** 0.8
+    themes = theme_ids[rng.choice(len(theme_ids), size=args.items, p=theme_weights / theme_weights.sum())]
+    activity = rng.pareto(1.2, size=len(account_ids)) + 1
+    accounts = account_ids[rng.choice(len(account_ids), size=args.items, p=activity / activity.sum())]
+    anonymous = rng.random(args.items) < ANONYMOUS_SHARE
+    handles = rng.integers(0, args.items // 10 + 1, size=args.items)
+    source_index = rng.integers(0, len(sources), size=args.items)
+    now = datetime.now(UTC)
+    seconds_ago = rng.integers(0, DAYS * 86_400, size=args.items)
+
+    columns = [
+        "source_id", "external_id", "kind", "title", "text", "text_truncated", "url", "author_email", "author_handle",
+        "author_name", "account_id", "resolved_by", "occurred_at", "received_at", "language", "metadata",
+        "content_hash", "status", "attempts", "last_error", "processed_at", "theme_id", "theme_similarity",
+        "theme_assigned_by",
+    ]
+    table = FeedbackItem._meta.db_table
+    copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.connection.cursor().copy(copy) as writer:
+        for n in range(args.items):
+            occurred = now - timedelta(seconds=int(seconds_ago[n]))
+            is_anonymous = bool(anonymous[n])
+            writer.write_row((
+                sources[source_index[n]].pk, f"p{n}", "ticket", "", f"Feedback {n}: the problem again, theme "
+                f"{themes[n]}", False, "", "", f"@user{handles[n]}" if is_anonymous else "", "",
+                None if is_anonymous else int(accounts[n]), "" if is_anonymous else "given", occurred, occurred, "en",
+                "{}", f"{n:064x}", "processed", 1, "", occurred, int(themes[n]), 0.8, "clustering",
+            ))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Theme._meta.db_table} t SET size = c.n, representative_item_ids = c.ids FROM ("
+            f"  SELECT theme_id, count(*) AS n, to_jsonb((array_agg(id ORDER BY id))[1:3]) AS ids"
+            f"  FROM {table} GROUP BY theme_id) c WHERE c.theme_id = t.id"
+        )
+        cursor.execute("ANALYZE")  # as autovacuum would soon: planner statistics for the tables just filled
+
+
+def _pages(args) -> list[list]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from voc.themes.models import Theme
+
+    pm, _ = get_user_model().objects.get_or_create(
+        username="bench-pm", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(pm)
+    by_size = list(Theme.objects.order_by("-size").values_list("pk", flat=True))
+    rng = np.random.default_rng(args.seed + 1)
+    periods, sorts = ["30d", "90d", "180d", "365d"], ["rank", "-mentions", "-accounts", "-change", "theme", "-loudness"]
+    pages = [
+        ("ranked list, 90 days", args.requests, lambda n: "/admin/ranking/"),
+        ("ranked list, any period, sort and page", args.requests,
+         lambda n: f"/admin/ranking/?period={periods[n % 4]}&o={sorts[n % len(sorts)]}&page={1 + n % 3}"),
+        ("ranked list, product area and status", args.requests,
+         lambda n: f"/admin/ranking/?product_area=Area+{n % 12}&status=new"),
+        ("ranked list, CSV export of all themes", max(args.requests // 4, 5),
+         lambda n: "/admin/ranking/?export=csv"),
+        ("ranked list, segment filter (computed live)", max(args.requests // 8, 3),
+         lambda n: f"/admin/ranking/?segment={SEGMENTS[n % len(SEGMENTS)]}"),
+        ("theme detail, a random theme", args.requests, lambda n: f"/admin/ranking/{rng.choice(by_size)}/"),
+        ("theme detail, the largest theme", args.requests, lambda n: f"/admin/ranking/{by_size[0]}/?page={1 + n}"),
+    ]
+    rows = []
+    for name, count, url_of in pages:
+        client.get(url_of(0))  # warm: the first request of a kind pays for imports and template loading
+        timings = []
+        for n in range(count):
+            url = url_of(n)
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+        rows.append([name, statistics.median(timings), p95, timings[-1]])
+    return rows
+
+
+if __name__ == "__main__":
+    main()

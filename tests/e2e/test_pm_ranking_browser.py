@@ -1,0 +1,93 @@
+"""A PM works the ranked themes in a real browser: filters, reads an explanation, merges a duplicate theme."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
+from voc.core.roles import PRODUCT
+from voc.feedback.models import FeedbackItem
+from voc.ranking.services import rankings_refresh, weeks_refresh
+from voc.themes.models import Curation, ProductArea, Theme
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def said(theme, account, *, days_ago=2):
+    FeedbackItemFactory(
+        theme=theme, account=account, status=FeedbackItem.Status.PROCESSED, source=SourceFactory(),
+        occurred_at=timezone.now() - dt.timedelta(days=days_ago), text=f"{theme.name}: still a problem",
+    )
+
+
+@pytest.fixture
+def ranked_themes():
+    cards = ProductArea.objects.create(name="Cards", slug="cards")
+    loud = Theme.objects.create(name="Top-up fails")
+    broad = Theme.objects.create(name="Card delivery", product_area=cards)
+    duplicate = Theme.objects.create(name="Card never arrived", product_area=cards)
+    pebble = AccountFactory(name="Pebble Studio", arr=Decimal(3_600), segment="smb")
+    for _ in range(40):
+        said(loud, pebble)
+    for n in range(8):
+        said(broad, AccountFactory(name=f"Large {n}", arr=Decimal(400_000), segment="enterprise"), days_ago=n + 1)
+    for n in range(3):
+        said(duplicate, AccountFactory(name=f"Mid {n}", arr=Decimal(80_000)))
+    weeks_refresh(weeks=12)
+    rankings_refresh()
+    return loud, broad, duplicate
+
+
+def test_a_pm_filters_the_ranking_reads_an_explanation_and_merges_a_duplicate(
+    live_server, page, screenshot, ranked_themes
+):
+    loud, broad, duplicate = ranked_themes
+    UserFactory(username="pat", roles=[PRODUCT])
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/ranking/")
+    page.fill("#id_username", "pat")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#ranked-themes")
+    rows = page.locator("#ranked-themes tbody tr")
+    assert rows.nth(0).inner_text().startswith("1\t2\tCard delivery")  # first by weight, second by mentions
+    assert "Top-up fails" in rows.nth(2).inner_text()  # first by mentions, last by weight
+    screenshot("ranking-list")
+
+    page.select_option("#id_product_area", "Cards")
+    with page.expect_navigation():
+        page.click("#ranking-filters button[type=submit]")
+    assert "Top-up fails" not in page.inner_text("#ranked-themes")
+    assert page.locator("#ranked-themes tbody tr").count() == 2
+    screenshot("ranking-list-filtered")
+
+    with page.expect_navigation():
+        page.click("#ranked-themes >> text=Card delivery")
+    explanation = page.locator("#explanation tbody tr")
+    assert explanation.count() == 8
+    assert explanation.nth(0).inner_text().startswith("Large 0")  # the freshest of equal accounts first
+    assert "8" in page.inner_text("#score-facts")
+    screenshot("theme-explanation")
+
+    page.goto(f"{live_server.url}/admin/themes/theme/")
+    for theme in (broad, duplicate):
+        page.check(f"input[name=_selected_action][value='{theme.pk}']")
+    page.select_option("select[name=action]", "merge_themes")
+    with page.expect_navigation():
+        page.click("button[name=index]")
+    page.check(f"#merge-form input[name=target][value='{broad.pk}']")
+    screenshot("merge-themes")
+    with page.expect_navigation():
+        page.click("#merge-form input[type=submit]")
+    assert "Merged 1 themes into “Card delivery” (3 items moved)" in page.inner_text(".messagelist")
+
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == broad
+    assert FeedbackItem.objects.filter(theme=broad).count() == 11
+    assert Curation.objects.get(action=Curation.Action.MERGE).user.username == "pat"
+
+    page.goto(f"{live_server.url}/admin/ranking/{broad.pk}/")
+    assert page.locator("#explanation tbody tr").count() == 11
+    screenshot("theme-explanation-after-merge")
