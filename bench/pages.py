@@ -24,7 +24,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/voc_bench_pages"
 SOURCE_NAME = "bench-pages"
 # (kind, reliability): the sources items arrive over, and how much each is trusted.
 SOURCES = [("zendesk", 1.0), ("intercom", 1.0), ("survey", 0.8), ("reddit", 0.5), ("twitter", 0.4)]
-SEGMENTS, TIERS = ["smb", "mid_market", "enterprise"], ["free", "starter", "pro", "enterprise"]
+SEGMENTS, TIERS = ["smb", "mid_market", "enterprise"], ["free", "starter", "growth", "enterprise"]
 REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
 DAYS = 400
 ANONYMOUS_SHARE = 0.2
@@ -63,7 +63,7 @@ def main() -> None:
     tasks = []
     for name, task in [("weekly trends, 12 weeks", lambda: weeks_refresh(weeks=12)),
                        ("weekly trends, 2 weeks (hourly)", lambda: weeks_refresh(weeks=2)),
-                       ("rankings, 4 periods", rankings_refresh)]:
+                       ("rankings, 4 periods × every slice", rankings_refresh)]:
         started = time.perf_counter()
         rows = task()
         tasks.append([name, rows, time.perf_counter() - started])
@@ -201,8 +201,11 @@ def _pages(args) -> list[list]:
          lambda n: f"/admin/ranking/?product_area=Area+{n % 12}&status=new"),
         ("ranked list, CSV export of all themes", max(args.requests // 4, 5),
          lambda n: "/admin/ranking/?export=csv"),
-        ("ranked list, segment filter (computed live)", max(args.requests // 8, 3),
-         lambda n: f"/admin/ranking/?segment={SEGMENTS[n % len(SEGMENTS)]}"),
+        ("ranked list, one filter on accounts or sources", args.requests,
+         lambda n: "/admin/ranking/?" + [f"segment={SEGMENTS[n % 3]}", f"region={REGIONS[n % 4]}",
+                                         f"source_kind={SOURCES[n % 5][0]}"][n % 3]),
+        ("ranked list, two filters on accounts (computed live)", max(args.requests // 8, 3),
+         lambda n: f"/admin/ranking/?segment={SEGMENTS[n % 3]}&region={REGIONS[n % 4]}"),
         ("theme detail, a random theme", args.requests, lambda n: f"/admin/ranking/{rng.choice(by_size)}/"),
         ("theme detail, the largest theme", args.requests, lambda n: f"/admin/ranking/{by_size[0]}/?page={1 + n}"),
     ]

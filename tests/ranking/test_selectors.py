@@ -148,14 +148,43 @@ def test_the_snapshot_leaves_out_themes_retired_since_and_reranks_within_a_theme
     assert [row.theme for row in ranking_read().rows] == [loud_theme]
 
 
-def test_an_account_filter_or_a_missing_snapshot_is_computed_from_the_feedback(loud_and_broad):
+def test_a_missing_snapshot_or_two_filters_on_accounts_and_sources_are_computed_from_the_feedback(loud_and_broad):
     loud_theme, _ = loud_and_broad
     assert ranking_read().computed_at is None
     assert len(ranking_read().rows) == 2
     rankings_refresh(now=NOW)
-    by_segment = ranking_read(segment="smb")
-    assert by_segment.computed_at is None
-    assert [row.theme for row in by_segment.rows] == [loud_theme]
+    both = ranking_read(segment="smb", source_kind=Source.Kind.API)
+    assert both.computed_at is None
+    assert [row.theme for row in both.rows] == [loud_theme]
+
+
+@pytest.mark.parametrize("name", ["segment", "tier", "region", "source_kind"])
+def test_a_single_filter_on_accounts_or_sources_is_read_from_its_slice_of_the_snapshot(name):
+    themes = [Theme.objects.create(name=f"Theme {n}") for n in range(4)]
+    sources = [SourceFactory(kind=kind) for kind in (Source.Kind.ZENDESK, Source.Kind.REDDIT)]
+    accounts = [
+        AccountFactory(segment=segment, plan_tier=tier, region=region, arr=arr)
+        for segment, tier, region, arr in [
+            ("smb", "free", "EMEA", 3_000), ("enterprise", "enterprise", "NA", 900_000),
+            ("mid_market", "growth", "EMEA", 60_000), ("enterprise", "growth", "APAC", 250_000),
+        ]
+    ]
+    for n in range(40):  # the same account over both kinds of source, anonymous voices, several weeks
+        account = accounts[n % 4] if n % 5 else None
+        mention(themes[n % 3 + (n % 7 == 0)], account, days_ago=n % 50 + 1, source=sources[n % 2],
+                author_handle=f"@someone{n % 6}")
+    rankings_refresh(now=NOW)
+
+    value = {"segment": "enterprise", "tier": "growth", "region": "EMEA", "source_kind": Source.Kind.REDDIT}[name]
+    from_snapshot = ranking_read(**{name: value})
+    computed = themes_ranked(now=NOW, **{name: value})
+    assert from_snapshot.computed_at == NOW
+    assert [row.theme for row in from_snapshot.rows] == [row.theme for row in computed]
+    for snapshot, live in zip(from_snapshot.rows, computed, strict=True):
+        assert (snapshot.rank, snapshot.rank_by_mentions) == (live.rank, live.rank_by_mentions)
+        assert snapshot.change == pytest.approx(live.change)
+        assert snapshot.change_4_weeks == pytest.approx(live.change_4_weeks)
+        assert same_score(snapshot.score, live.score)
 
 
 def test_a_theme_is_explained_from_its_own_items_with_its_ranks_from_the_snapshot(loud_and_broad):
@@ -166,7 +195,7 @@ def test_a_theme_is_explained_from_its_own_items_with_its_ranks_from_the_snapsho
     assert (explained.rank, explained.rank_by_mentions) == (2, 1)
     assert len(explained.score.contributions) == 1
     assert explained.score.mentions == 40
-    assert ThemeRanking.objects.filter(theme=loud_theme).count() == 4  # one per period the list offers
+    assert ThemeRanking.objects.filter(theme=loud_theme, slice="").count() == 4  # one per period the list offers
     assert theme_explained(theme=Theme.objects.create(name="Quiet")) is None
 
 

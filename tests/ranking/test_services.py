@@ -79,12 +79,17 @@ def test_is_spike(score, trailing, known, spike):
     assert is_spike(score, trailing, known_weeks=known) is spike
 
 
-def test_rankings_refresh_replaces_the_snapshot_of_every_period():
+def test_rankings_refresh_replaces_the_snapshot_of_every_period_and_slice():
     theme = Theme.objects.create(name="Card delivery")
-    mention(theme, AccountFactory(), days_ago=100)
-    assert rankings_refresh(now=NOW) == 2  # in the 180- and 365-day rankings only
-    assert sorted(ThemeRanking.objects.values_list("period_days", flat=True)) == [180, 365]
-    mention(theme, AccountFactory(), days_ago=1)
-    assert rankings_refresh(now=NOW) == 4
-    snapshot = ThemeRanking.objects.get(period_days=30)
+    mention(theme, AccountFactory(segment="smb", region="EMEA", plan_tier="free"), days_ago=100)
+    # In the 180- and 365-day rankings only: all feedback, its segment, region, tier and kind of source.
+    assert rankings_refresh(now=NOW) == 2 * 5
+    assert set(ThemeRanking.objects.values_list("period_days", "slice")) == {
+        (days, key) for days in (180, 365)
+        for key in ("", "segment=smb", "region=EMEA", "tier=free", "source_kind=api")
+    }
+    mention(theme, AccountFactory(segment="enterprise"), days_ago=1)
+    rankings_refresh(now=NOW)
+    snapshot = ThemeRanking.objects.get(period_days=30, slice="")
     assert (snapshot.rank, snapshot.accounts, snapshot.mentions, snapshot.computed_at) == (1, 1, 1, NOW)
+    assert not ThemeRanking.objects.filter(period_days=30, slice="segment=smb").exists()

@@ -30,6 +30,8 @@ class ThemeRanking(models.Model):
     """A theme's place in the ranking over one period, as of the last refresh: what the ranked list reads."""
 
     period_days = models.PositiveSmallIntegerField()
+    # "" for all feedback, or one filter on accounts or sources, e.g. "segment=enterprise" or "source_kind=reddit".
+    slice = models.CharField(max_length=120, blank=True, default="")
     theme = models.ForeignKey("themes.Theme", on_delete=models.CASCADE, related_name="rankings")
     rank = models.PositiveIntegerField()
     rank_by_mentions = models.PositiveIntegerField()
@@ -46,9 +48,11 @@ class ThemeRanking(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["period_days", "rank"]
-        constraints = [models.UniqueConstraint(fields=["period_days", "theme"], name="theme_ranking_unique")]
-        indexes = [models.Index(fields=["period_days", "rank"], name="theme_ranking_by_rank_idx")]
+        ordering = ["period_days", "slice", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["period_days", "slice", "theme"], name="theme_ranking_unique")
+        ]
+        indexes = [models.Index(fields=["period_days", "slice", "rank"], name="theme_ranking_by_rank_idx")]
 
     def __str__(self):
-        return f"#{self.rank} {self.theme_id} over {self.period_days} days"
+        return f"#{self.rank} {self.theme_id} over {self.period_days} days {self.slice}".rstrip()

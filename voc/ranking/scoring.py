@@ -20,7 +20,7 @@ Every constant lives in settings (VOC_RANKING, read from VOC_RANK_* variables).
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -78,6 +78,7 @@ class AccountFacts:
     arr: Decimal | None = None
     tier: str = ""
     segment: str = ""
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,53 @@ class VoiceColumns:
 
     groups: np.ndarray  # int64: the theme (or theme and week) each voice belongs to
     account_ids: np.ndarray  # int64; NO_ACCOUNT for an author without an account
-    authors: list[str]  # "" for an account
+    authors: np.ndarray  # object: who spoke when there is no account; "" for an account
     mentions: np.ndarray  # int64
     reliability: np.ndarray  # float64
     latest: np.ndarray  # float64, seconds since 1970 (UTC) of the voice's latest mention
+    # Set when the rows are split by the kind of source the mentions came over; collapsed() adds them up again.
+    kinds: np.ndarray | None = None
+    # One number per voice (the account id, or a negative code per author), set by keyed() before slicing.
+    keys: np.ndarray | None = None
+
+    def select(self, rows: np.ndarray) -> "VoiceColumns":
+        """Only these rows (a boolean mask or indices)."""
+        return VoiceColumns(
+            **{name: None if column is None else column[rows] for name, column in self._columns().items()}
+        )
+
+    def keyed(self) -> "VoiceColumns":
+        """The same rows with their voice keys worked out once, for the many slices taken of them."""
+        _, author_codes = np.unique(self.authors, return_inverse=True)
+        keys = np.where(self.account_ids != NO_ACCOUNT, self.account_ids, -2 - author_codes.reshape(-1))
+        return replace(self, keys=keys)
+
+    def collapsed(self) -> "VoiceColumns":
+        """One row per group and voice: a voice's rows for several kinds of source added up."""
+        if len(self.groups) == 0:
+            return replace(self, kinds=None)
+        keys = (self if self.keys is not None else self.keyed()).keys
+        order = np.lexsort((keys, self.groups))
+        groups, keys = self.groups[order], keys[order]
+        starts = np.flatnonzero(np.r_[True, (groups[1:] != groups[:-1]) | (keys[1:] != keys[:-1])])
+        firsts = order[starts]
+        return VoiceColumns(
+            groups=groups[starts], account_ids=self.account_ids[firsts], authors=self.authors[firsts],
+            mentions=np.add.reduceat(self.mentions[order], starts),
+            reliability=np.maximum.reduceat(self.reliability[order], starts),
+            latest=np.maximum.reduceat(self.latest[order], starts),
+            keys=keys[starts],
+        )
+
+    def _columns(self) -> dict[str, np.ndarray | None]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def of(cls, voices: list[Voice], group: int = 0) -> "VoiceColumns":
         return cls(
             groups=np.full(len(voices), group, dtype=np.int64),
             account_ids=np.array([NO_ACCOUNT if v.account_id is None else v.account_id for v in voices], np.int64),
-            authors=[v.author for v in voices],
+            authors=np.array([v.author for v in voices], dtype=object),
             mentions=np.array([v.mentions for v in voices], dtype=np.int64),
             reliability=np.array([v.reliability for v in voices], dtype=np.float64),
             latest=np.array([v.latest.timestamp() for v in voices], dtype=np.float64),

@@ -41,6 +41,10 @@ FILTERS = {
 # Filters on the theme itself select whole themes, so they can be served from the snapshots; the others select
 # some of each theme's mentions, which changes the scores, so they are computed from the feedback.
 THEME_FILTERS = {"product_area": "theme__product_area__name", "status": "theme__status"}
+# Filters on accounts the snapshots keep a ranking for, value by value, and the account field each reads. Source
+# kind is kept too; two or more of these at once are computed from the feedback.
+SLICE_ACCOUNT_FIELDS = {"segment": "segment", "tier": "tier", "region": "region"}
+SLICE_FILTERS = {*SLICE_ACCOUNT_FIELDS, "source_kind"}
 # The periods the snapshots keep, in days: the choices on the ranked list.
 RANKING_PERIODS = (30, 90, 180, 365)
 # Sortable columns: the snapshot column to sort by, and how to read the same value off a computed row.
@@ -83,52 +87,71 @@ def themes_ranked(
     explain: bool = False,
     **filters,
 ) -> list[RankedTheme]:
-    """Live themes with feedback in the period, best first; explain adds each score's contributions.
+    """Live themes with feedback in the period, best first, computed from the feedback; explain adds each score's
+    contributions. filters: see FILTERS; an empty value is ignored."""
+    now = now or timezone.now()
+    windows = _windows(period_days=period_days, now=now, lookups=_lookups(filters))
+    accounts = _facts_of(windows)
+    scored = _scored_with_changes(
+        windows, accounts, policy=policy or WeightPolicy.from_settings(), now=now, explain=explain
+    )
+    return _ranked(scored, _themes(scored))
 
-    filters: see FILTERS; an empty value is ignored.
-    """
+
+def rankings_by_slice(
+    *, period_days: int, now: datetime | None = None, policy: WeightPolicy | None = None
+) -> dict[str, list[RankedTheme]]:
+    """The ranking over the period for all feedback ("") and for each single filter on accounts or sources
+    ("segment=enterprise", "source_kind=reddit", ...): what the snapshots keep, from one pass over the feedback."""
     now = now or timezone.now()
     policy = policy or WeightPolicy.from_settings()
-    scored = _scored_with_changes(
-        period_days=period_days, now=now, policy=policy, lookups=_lookups(filters), explain=explain
-    )
-    by_weight = ranks({theme_id: score.score for theme_id, (score, _, _) in scored.items()})
-    by_mentions = ranks({theme_id: score.mentions for theme_id, (score, _, _) in scored.items()})
-    themes = Theme.objects.select_related("product_area").defer("centroid").in_bulk(list(scored))
-    ranked = [
-        RankedTheme(
-            theme=themes[theme_id],
-            score=score,
-            rank=by_weight[theme_id],
-            rank_by_mentions=by_mentions[theme_id],
-            change=change,
-            change_4_weeks=change_4_weeks,
-        )
-        for theme_id, (score, change, change_4_weeks) in scored.items()
-    ]
-    return sorted(ranked, key=lambda row: row.rank)
+    windows = _windows(period_days=period_days, now=now, by_kind=True)
+    accounts = _facts_of(windows)
+    windows = {weeks: cols.keyed() for weeks, cols in windows.items()}
+    # Which rows each slice keeps, per window: by an attribute of the voice's account, or by the kind of source.
+    known = np.array(sorted(accounts), dtype=np.int64)
+    slices: dict[str, object] = {"": None}
+    for name, field in SLICE_ACCOUNT_FIELDS.items():
+        of_known = np.array([getattr(accounts[pk], field) for pk in known.tolist()] + [""], dtype=object)
+        values = {weeks: _account_attribute(cols.account_ids, known, of_known) for weeks, cols in windows.items()}
+        for value in sorted(set(of_known.tolist()) - {""}):
+            slices[f"{name}={value}"] = lambda weeks, values=values, value=value: values[weeks] == value
+    for kind in sorted({kind for cols in windows.values() for kind in cols.kinds.tolist()}):
+        slices[f"source_kind={kind}"] = lambda weeks, kind=kind: windows[weeks].kinds == kind
+
+    scored_by_slice = {}
+    for key, keep in slices.items():
+        sliced = {
+            weeks: (cols if keep is None else cols.select(keep(weeks))).collapsed() for weeks, cols in windows.items()
+        }
+        scored_by_slice[key] = _scored_with_changes(sliced, accounts, policy=policy, now=now)
+    themes = _themes({theme_id for scored in scored_by_slice.values() for theme_id in scored})
+    return {key: _ranked(scored, themes) for key, scored in scored_by_slice.items()}
 
 
 def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ranking:
     """The ranked list for a page, sorted by `order` (a SORTS key; "-" first for descending).
 
-    From the snapshots when they answer it, sorted and sliced by the database, so a page reads only the rows it
-    shows; computed from the feedback when a filter selects mentions or no snapshot has been taken yet.
+    From the snapshots when they answer it (any theme filters, and at most one filter on accounts or sources),
+    sorted and sliced by the database, so a page reads only the rows it shows; otherwise computed from the feedback.
     """
     from voc.ranking.models import ThemeRanking
 
-    lookups = _lookups(filters)
+    _lookups(filters)  # refuses an unknown filter
+    given = {name: value for name, value in filters.items() if value not in (None, "")}
+    on_themes = {THEME_FILTERS[name]: value for name, value in given.items() if name in THEME_FILTERS}
+    sliced_by = [f"{name}={value}" for name, value in given.items() if name in SLICE_FILTERS]
     column, row_key = SORTS.get(order.lstrip("-"), SORTS["rank"])
     descending = order.startswith("-")
     snapshots = ThemeRanking.objects.filter(period_days=period_days)
-    taken = snapshots.aggregate(taken=Max("computed_at"))["taken"]
-    if set(lookups) - set(THEME_FILTERS.values()) or taken is None:
+    taken = snapshots.filter(slice="").aggregate(taken=Max("computed_at"))["taken"]
+    if len(sliced_by) > 1 or taken is None:
         rows = themes_ranked(period_days=period_days, **filters)
         rows.sort(key=row_key, reverse=descending)
         return Ranking(rows, computed_at=None)
 
     shown = (
-        snapshots.filter(theme__retired_at__isnull=True, **lookups)
+        snapshots.filter(slice=sliced_by[0] if sliced_by else "", theme__retired_at__isnull=True, **on_themes)
         # Ranks among the themes shown, as themes_ranked gives for the same filters (ties: smaller theme id first).
         .annotate(
             shown_rank=Window(RowNumber(), order_by=[F("score").desc(), F("theme_id").asc()]),
@@ -178,18 +201,28 @@ def _ranked_from(snapshot) -> RankedTheme:
     )
 
 
+def _account_attribute(account_ids: np.ndarray, known: np.ndarray, of_known: np.ndarray) -> np.ndarray:
+    """Each row's account attribute ("" for an author without an account), looked up in sorted arrays."""
+    if not len(known):
+        return np.full(len(account_ids), "", dtype=object)
+    where = np.minimum(np.searchsorted(known, account_ids), len(known) - 1)
+    found = known[where] == account_ids
+    return of_known[np.where(found, where, len(known))]  # of_known ends with "" for the rest
+
+
 def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None = None) -> RankedTheme | None:
     """One theme's score with its explanation, from its own items only; its ranks from the latest snapshot."""
     from voc.ranking.models import ThemeRanking
 
     now = now or timezone.now()
+    windows = _windows(period_days=period_days, now=now, theme_ids=[theme.pk])
     scored = _scored_with_changes(
-        period_days=period_days, now=now, policy=WeightPolicy.from_settings(), theme_ids=[theme.pk], explain=True
+        windows, _facts_of(windows), policy=WeightPolicy.from_settings(), now=now, explain=True
     )
     if theme.pk not in scored:
         return None
     score, change, change_4_weeks = scored[theme.pk]
-    snapshot = ThemeRanking.objects.filter(period_days=period_days, theme=theme).first()
+    snapshot = ThemeRanking.objects.filter(period_days=period_days, slice="", theme=theme).first()
     return RankedTheme(
         theme=theme,
         score=score,
@@ -200,36 +233,68 @@ def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None
     )
 
 
-def _scored_with_changes(
-    *,
-    period_days: int,
-    now: datetime,
-    policy: WeightPolicy,
-    lookups: dict | None = None,
-    theme_ids: list[int] | None = None,
-    explain: bool = False,
-) -> dict[int, tuple[ThemeScore, float, float]]:
-    """Per theme with feedback in the period: its score, and the change on the same period ending 1 and 4 weeks ago."""
-    voices = {}
-    for weeks_ago in (0, 1, 4):
+# The score now, and as it stood this many weeks ago, for the changes.
+CHANGE_WEEKS = (1, 4)
+
+
+def _windows(
+    *, period_days: int, now: datetime, lookups: dict | None = None, theme_ids: list[int] | None = None,
+    by_kind: bool = False,
+) -> dict[int, VoiceColumns]:
+    """The voices of the period ending now and of the same period ending 1 and 4 weeks ago, by weeks ago."""
+    windows = {}
+    for weeks_ago in (0, *CHANGE_WEEKS):
         until = now - timedelta(weeks=weeks_ago)
         items = _themed_items(until - timedelta(days=period_days), until, lookups)
         if theme_ids is not None:
             items = items.filter(theme_id__in=theme_ids)
-        voices[weeks_ago] = voice_columns(items, group=F("theme_id"))
-    known = np.unique(np.concatenate([columns.account_ids for columns in voices.values()]))
-    accounts = account_facts(known[known != NO_ACCOUNT].tolist())
-    current, week, month = (
+        windows[weeks_ago] = voice_columns(items, group=F("theme_id"), by_kind=by_kind)
+    return windows
+
+
+def _facts_of(windows: dict[int, VoiceColumns]) -> dict[int, AccountFacts]:
+    known = np.unique(np.concatenate([columns.account_ids for columns in windows.values()]))
+    return account_facts(known[known != NO_ACCOUNT].tolist())
+
+
+def _scored_with_changes(
+    windows: dict[int, VoiceColumns],
+    accounts: dict[int, AccountFacts],
+    *,
+    policy: WeightPolicy,
+    now: datetime,
+    explain: bool = False,
+) -> dict[int, tuple[ThemeScore, float, float]]:
+    """Per theme with feedback in the period: its score, and its change on the period ending 1 and 4 weeks ago."""
+    current = groups_score(windows[0], accounts, policy=policy, now=now.timestamp(), explain=explain)
+    earlier = [
         groups_score(
-            voices[weeks_ago], accounts, policy=policy, now=(now - timedelta(weeks=weeks_ago)).timestamp(),
-            interval=weeks_ago == 0, explain=explain and weeks_ago == 0,
+            windows[weeks_ago], accounts, policy=policy, now=(now - timedelta(weeks=weeks_ago)).timestamp(),
+            interval=False,
         )
-        for weeks_ago in (0, 1, 4)
-    )
+        for weeks_ago in CHANGE_WEEKS
+    ]
     return {
-        theme_id: (score, score.score - _score_of(week, theme_id), score.score - _score_of(month, theme_id))
+        theme_id: (score, *(score.score - _score_of(before, theme_id) for before in earlier))
         for theme_id, score in current.items()
     }
+
+
+def _themes(theme_ids) -> dict[int, Theme]:
+    return Theme.objects.select_related("product_area").defer("centroid").in_bulk(list(theme_ids))
+
+
+def _ranked(scored: dict[int, tuple[ThemeScore, float, float]], themes: dict[int, Theme]) -> list[RankedTheme]:
+    by_weight = ranks({theme_id: score.score for theme_id, (score, _, _) in scored.items()})
+    by_mentions = ranks({theme_id: score.mentions for theme_id, (score, _, _) in scored.items()})
+    ranked = [
+        RankedTheme(
+            theme=themes[theme_id], score=score, rank=by_weight[theme_id], rank_by_mentions=by_mentions[theme_id],
+            change=change, change_4_weeks=change_4_weeks,
+        )
+        for theme_id, (score, change, change_4_weeks) in scored.items()
+    ]
+    return sorted(ranked, key=lambda row: row.rank)
 
 
 def voices_by_theme(
@@ -269,8 +334,9 @@ def week_of_group(group: int) -> tuple[int, date]:
     return theme_id, date(1970, 1, 1) + timedelta(days=days)
 
 
-def voice_columns(items, *, group) -> VoiceColumns:
-    """The items added up by the database into voices, one row per group and voice, as columns."""
+def voice_columns(items, *, group, by_kind: bool = False) -> VoiceColumns:
+    """The items added up by the database into voices, one row per group and voice (and kind of source), as columns."""
+    kind = ["source__kind"] if by_kind else []
     facts = {
         "mentions": Count("pk"),
         "reliability": Max("source__reliability_weight"),
@@ -278,7 +344,7 @@ def voice_columns(items, *, group) -> VoiceColumns:
         "latest": Epoch(Max("occurred_at")),
     }
     by_account = (
-        items.filter(account__isnull=False).annotate(group=group).values("group", "account_id").annotate(**facts)
+        items.filter(account__isnull=False).annotate(group=group).values("group", "account_id", *kind).annotate(**facts)
     )
     # An author without an account is a voice of its own, known by email, else handle, else the item itself.
     author = Coalesce(
@@ -290,7 +356,7 @@ def voice_columns(items, *, group) -> VoiceColumns:
     by_author = (
         items.filter(account__isnull=True)
         .annotate(group=group, author=author)
-        .values("group", "author")
+        .values("group", "author", *kind)
         .annotate(**facts)
     )
     accounts, authors = _raw_columns(by_account.order_by()), _raw_columns(by_author.order_by())
@@ -303,10 +369,11 @@ def voice_columns(items, *, group) -> VoiceColumns:
         account_ids=np.concatenate([
             np.array(accounts["account_id"], np.int64), np.full(len(authors["author"]), NO_ACCOUNT, np.int64)
         ]),
-        authors=[""] * len(accounts["account_id"]) + list(authors["author"]),
+        authors=np.array([""] * len(accounts["account_id"]) + list(authors["author"]), dtype=object),
         mentions=column("mentions", np.int64),
         reliability=column("reliability", np.float64),
         latest=column("latest", np.float64),
+        kinds=np.array([*accounts["source__kind"], *authors["source__kind"]], dtype=object) if by_kind else None,
     )
 
 
@@ -364,8 +431,9 @@ def account_facts(account_ids) -> dict[int, AccountFacts]:
     accounts = {}
     for start in range(0, len(ordered), step):
         chunk = Account.objects.filter(pk__in=ordered[start : start + step])
-        for pk, name, arr, tier, segment in chunk.values_list("pk", "name", "arr", "plan_tier", "segment"):
-            accounts[pk] = AccountFacts(name=name, arr=arr, tier=tier, segment=segment)
+        fields = ("pk", "name", "arr", "plan_tier", "segment", "region")
+        for pk, name, arr, tier, segment, region in chunk.values_list(*fields):
+            accounts[pk] = AccountFacts(name=name, arr=arr, tier=tier, segment=segment, region=region)
     return accounts
 
 

@@ -17,7 +17,7 @@ from voc.ranking.scoring import NO_ACCOUNT, WeightPolicy, groups_score
 from voc.ranking.selectors import (
     RANKING_PERIODS,
     account_facts,
-    themes_ranked,
+    rankings_by_slice,
     voice_columns_by_week,
     week_of_group,
     week_start,
@@ -98,24 +98,25 @@ def is_spike(score: float, trailing: list[float], *, known_weeks: int) -> bool:
 
 
 def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None = None) -> int:
-    """Recompute the ranking snapshot of every period the list offers; returns how many rows were written."""
+    """Recompute the ranking snapshots of every period the list offers, for all feedback and for each single filter
+    on accounts or sources; returns how many rows were written."""
     now = now or timezone.now()
     written = 0
     for period_days in RANKING_PERIODS:
-        rows = themes_ranked(period_days=period_days, now=now, policy=policy)
         snapshots = [
             ThemeRanking(
-                period_days=period_days, theme=row.theme, rank=row.rank, rank_by_mentions=row.rank_by_mentions,
-                score=row.score.score, low=row.score.low, high=row.score.high, change=row.change,
-                change_4_weeks=row.change_4_weeks, accounts=row.score.accounts, arr=row.score.arr,
+                period_days=period_days, slice=key, theme=row.theme, rank=row.rank,
+                rank_by_mentions=row.rank_by_mentions, score=row.score.score, low=row.score.low, high=row.score.high,
+                change=row.change, change_4_weeks=row.change_4_weeks, accounts=row.score.accounts, arr=row.score.arr,
                 mentions=row.score.mentions, loudness=row.score.loudness,
                 too_little_evidence=row.score.too_little_evidence, computed_at=now,
             )
+            for key, rows in rankings_by_slice(period_days=period_days, now=now, policy=policy).items()
             for row in rows
         ]
         # Per period, in one transaction: a page reads either the old ranking or the new one, never a mix.
         with transaction.atomic():
             ThemeRanking.objects.filter(period_days=period_days).delete()
-            ThemeRanking.objects.bulk_create(snapshots, batch_size=1000)
+            ThemeRanking.objects.bulk_create(snapshots, batch_size=2000)
         written += len(snapshots)
     return written

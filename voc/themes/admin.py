@@ -136,7 +136,9 @@ class ThemeAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Re-cluster all feedback now (themes keep their ids, names and locks)", permissions=["change"])
+    @admin.action(
+        description="Re-cluster all feedback now (themes keep their ids, names and locks)", permissions=["change"]
+    )
     def recluster_now(self, request, queryset):
         themes_recluster_task.delay()
         self.message_user(request, "Re-clustering started; themes update when it finishes.", messages.SUCCESS)

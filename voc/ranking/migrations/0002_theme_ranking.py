@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('period_days', models.PositiveSmallIntegerField()),
+                ('slice', models.CharField(blank=True, default='', max_length=120)),
                 ('rank', models.PositiveIntegerField()),
                 ('rank_by_mentions', models.PositiveIntegerField()),
                 ('score', models.FloatField()),
@@ -33,9 +34,9 @@ class Migration(migrations.Migration):
                 ('theme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rankings', to='themes.theme')),
             ],
             options={
-                'ordering': ['period_days', 'rank'],
-                'indexes': [models.Index(fields=['period_days', 'rank'], name='theme_ranking_by_rank_idx')],
-                'constraints': [models.UniqueConstraint(fields=('period_days', 'theme'), name='theme_ranking_unique')],
+                'ordering': ['period_days', 'slice', 'rank'],
+                'indexes': [models.Index(fields=['period_days', 'slice', 'rank'], name='theme_ranking_by_rank_idx')],
+                'constraints': [models.UniqueConstraint(fields=('period_days', 'slice', 'theme'), name='theme_ranking_unique')],
             },
         ),
     ]
