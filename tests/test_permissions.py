@@ -39,6 +39,7 @@ MATRIX = [
     ("GET",  "/admin/accounts/account/add/",             LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
     ("GET",  "/admin/accounts/account/{account}/voice/", LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/auth/user/",                        LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
+    ("GET",  "/admin/feedback/syncrun/",                 LOGIN,     FORBIDDEN, OK,        OK,    OK),
     ("GET",  "/admin/ranking/",                          LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/ranking/?export=csv",               LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/ranking/{theme}/",                  LOGIN,     OK,        OK,        OK,    OK),

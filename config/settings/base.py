@@ -144,6 +144,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voc.ranking.tasks.weeks_refresh_task",
         "schedule": crontab(minute=15),
     },
+    # Each connector source has its own interval (Source.sync_every_minutes); this starts those that are due.
+    "sync-due-sources": {
+        "task": "ingest.tasks.sources_sync_due_task",
+        "schedule": crontab(minute="*"),
+    },
     # The ranked list reads these snapshots; curation and each pipeline run refresh them too.
     "refresh-rankings": {
         "task": "voc.ranking.tasks.rankings_refresh_task",

@@ -51,3 +51,11 @@ def test_redact_keeps_the_user_and_hides_the_password():
 
 def test_redact_leaves_a_url_without_credentials_alone():
     assert _redact("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+def test_a_worker_knows_every_task_beat_sends(settings):
+    from config.celery_app import app
+
+    app.loader.import_default_modules()  # what a worker does at start-up: autodiscovery
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled <= set(app.tasks)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
 from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
 from voc.feedback.forms import manual_source
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
 from voc.themes.models import Curation, Theme
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +211,42 @@ def test_the_changelist_shows_each_item_theme_without_a_query_per_row(admin_clie
         response = admin_client.get(CHANGELIST)
     assert len(six_rows) == len(one_row)
     assert "Top-ups" in response.content.decode()
+
+
+def test_sync_now_starts_a_sync_of_each_selected_connector_source(admin_client, monkeypatch):
+    started = []
+    monkeypatch.setattr("ingest.tasks.source_sync_task.delay", started.append)
+    zendesk, api = SourceFactory(kind=Source.Kind.ZENDESK), SourceFactory(kind=Source.Kind.API)
+    response = admin_client.post(
+        "/admin/feedback/source/", {"action": "sync_now", "_selected_action": [zendesk.pk, api.pk]}, follow=True
+    )
+    assert started == [zendesk.pk]
+    assert "Sync started for 1 source(s); 1 have no connector" in response.content.decode()
+
+
+def test_a_source_page_shows_its_recent_syncs_and_what_to_configure(admin_client):
+    source = SourceFactory(kind=Source.Kind.TWITTER)
+    SyncRun.objects.create(source=source, status=SyncRun.Status.FAILED, error="429 rate limited <script>")
+    page = admin_client.get(f"/admin/feedback/source/{source.pk}/change/").content.decode()
+    assert "429 rate limited &lt;script&gt;" in page
+    assert "7 days" in page
+
+
+def test_product_sees_sync_runs_but_cannot_start_a_sync(client):
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    assert client.get("/admin/feedback/syncrun/").status_code == 200
+    assert b"sync_now" not in client.get("/admin/feedback/source/").content
+
+
+def test_a_failed_delivery_is_processed_again_from_its_stored_payload(admin_client, monkeypatch):
+    queued = []
+    monkeypatch.setattr("ingest.tasks.webhook_process_task.delay", queued.append)
+    source = SourceFactory(kind=Source.Kind.WEBHOOK)
+    failed = WebhookDelivery.objects.create(source=source, key="a", body=b"{}", status="failed", error="parser bug")
+    done = WebhookDelivery.objects.create(source=source, key="b", body=b"{}", status="processed")
+    admin_client.post("/admin/feedback/webhookdelivery/",
+                      {"action": "process_again", "_selected_action": [failed.pk, done.pk]})
+    assert queued == [failed.pk]
+    failed.refresh_from_db()
+    assert (failed.status, failed.error) == ("received", "")
+    assert "parser bug" not in admin_client.get(f"/admin/feedback/webhookdelivery/{failed.pk}/change/").content.decode()

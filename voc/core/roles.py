@@ -19,6 +19,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     PRODUCT: [
         ("feedback", "view_feedbackitem"),
         ("feedback", "view_source"),
+        ("feedback", "view_syncrun"),
         ("accounts", "view_account"),
         ("accounts", "view_contact"),
         ("themes", "view_productarea"),

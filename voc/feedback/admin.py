@@ -7,22 +7,90 @@ from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from voc.feedback.forms import FeedbackAdminAddForm
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
 from voc.feedback.selectors import PREVIEW_CHARS
 from voc.feedback.services import IngestStatus, feedback_account_set, feedback_ingest
 from voc.feedback.tasks import feedback_reresolve_task
 from voc.themes.curation import items_move
 from voc.themes.models import Theme
 
+SYNC_RUNS_SHOWN = 10
+
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "enabled", "reliability_weight", "last_synced_at", "last_error"]
+    list_display = ["name", "kind", "enabled", "reliability_weight", "sync_every_minutes", "last_synced_at",
+                    "last_error"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name"]
+    readonly_fields = ["cursor", "last_synced_at", "last_error", "connector_notes", "recent_syncs"]
+    actions = ["sync_now"]
+
+    @admin.display(description="Recent syncs")
+    def recent_syncs(self, source):
+        runs = source.sync_runs.order_by("-started_at")[:SYNC_RUNS_SHOWN]
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((f"{run.started_at:%Y-%m-%d %H:%M}", run.get_status_display(), run.pages, run.items_new,
+              run.items_updated, run.items_failed, run.error[:200]) for run in runs),
+        )
+        head = mark_safe(
+            "<tr><th>Started</th><th>Status</th><th>Pages</th><th>New</th><th>Updated</th><th>Failed</th>"
+            "<th>Error</th></tr>"
+        )
+        return format_html("<table>{}{}</table>", head, rows) if runs else "None yet."
+
+    @admin.display(description="Notes")
+    def connector_notes(self, source):
+        return CONNECTOR_NOTES.get(source.kind, "")
+
+    @admin.action(description="Sync now", permissions=["change"])
+    def sync_now(self, request, queryset):
+        from ingest.base import CONNECTORS
+        from ingest.tasks import source_sync_task
+
+        syncable = [source for source in queryset if source.kind in CONNECTORS]
+        for source in syncable:
+            source_sync_task.delay(source.pk)
+        skipped = len(queryset) - len(syncable)
+        self.message_user(
+            request,
+            f"Sync started for {len(syncable)} source(s)"
+            + (f"; {skipped} have no connector (API, files, logged by hand)." if skipped else "."),
+            messages.SUCCESS if syncable else messages.WARNING,
+        )
+
+
+# Shown on a source's page: what a person configuring it must know.
+CONNECTOR_NOTES = {
+    Source.Kind.ZENDESK: (
+        "Settings: subdomain, email (of the API user), token_env (the environment variable holding the API token). "
+        "The incremental export resumes from its cursor; a new source starts 30 days back (voc_sync --since for more)."
+    ),
+    Source.Kind.TWITTER: (
+        "X's recent search covers only the last 7 days: a pause longer than that leaves a gap no sync can recover."
+    ),
+}
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["source", "started_at", "finished_at", "status", "pages", "items_new", "items_updated",
+                    "items_failed", "error"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    readonly_fields = list_display
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # Shown, never edited: they come from the source, or from processing.
@@ -182,3 +250,32 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["source", "received_at", "status", "items_new", "items_updated", "items_failed", "error"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    exclude = ["body"]
+    readonly_fields = ["source", "key", "received_at", "status", "items_new", "items_updated", "items_failed", "error",
+                       "payload"]
+    show_full_result_count = False
+    actions = ["process_again"]
+
+    @admin.display(description="Payload (as received)")
+    def payload(self, delivery):
+        return format_html("<pre>{}</pre>", bytes(delivery.body)[:20_000].decode("utf-8", "replace"))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Process again (after a parser fix)", permissions=["change"])
+    def process_again(self, request, queryset):
+        from ingest.tasks import webhook_process_task
+
+        ids = list(queryset.exclude(status=WebhookDelivery.Status.PROCESSED).values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookDelivery.Status.RECEIVED, error="")
+        for delivery_id in ids:
+            webhook_process_task.delay(delivery_id)
+        self.message_user(request, f"{len(ids)} deliveries queued again; processed ones are left alone.")

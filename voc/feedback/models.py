@@ -30,6 +30,11 @@ class Source(models.Model):
         help_text="How much one item from this source counts, 0 to 1 (a ticket 1.0, an anonymous tweet less).",
     )
     cursor = models.JSONField(default=dict, blank=True, help_text="Where the connector resumes.")
+    sync_every_minutes = models.PositiveIntegerField(
+        default=60, help_text="How often beat syncs this source (connectors only); 0 syncs only on demand."
+    )
+    # Held by the one sync running for this source; taken under a row lock, renewed with each page.
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -133,3 +138,56 @@ class FeedbackItem(models.Model):
 
     def __str__(self):
         return self.title or self.text[:80]
+
+
+class SyncRun(models.Model):
+    """One sync of a connector source: what it fetched and how it ended."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="sync_runs")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    pages = models.PositiveIntegerField(default=0)
+    items_new = models.PositiveIntegerField(default=0)
+    items_updated = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["source", "-started_at"], name="sync_run_source_recent_idx")]
+
+    def __str__(self):
+        return f"{self.source} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class WebhookDelivery(models.Model):
+    """A verified push from a provider, stored raw before it is parsed, so that a parser bug loses nothing."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    # The provider's delivery id, or a digest of the signed request: a replay has the same key and is refused.
+    key = models.CharField(max_length=128)
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    items_new = models.PositiveIntegerField(default=0)
+    items_updated = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="webhook_delivery_unique_key")]
+
+    def __str__(self):
+        return f"{self.source} delivery {self.key[:12]} ({self.status})"

@@ -28,6 +28,7 @@ RESOLVE_CHUNK = 1000
 class IngestStatus:
     CREATED = "created"
     DUPLICATE = "duplicate"
+    UPDATED = "updated"  # only with update_existing: the source edited an item we already had
     REJECTED = "rejected"
 
 
@@ -75,10 +76,13 @@ def feedback_ingest_batch(
     logged_by=None,
     account: Account | None = None,
     default_kind: str = "",
+    update_existing: bool = False,
 ) -> list[IngestResult]:
     """Validate and store records, each answered on its own: created, duplicate (with the id) or rejected.
 
     A bad record never stops the others. New items are queued for processing once the batch commits.
+    update_existing (connectors): a record whose item exists but whose content changed upstream updates that
+    item, answered "updated", and is processed again.
     """
     results: list[IngestResult] = []
     accepted: list[tuple[IngestResult, CleanRecord]] = []
@@ -105,6 +109,8 @@ def feedback_ingest_batch(
         for result, clean in accepted:
             if clean.external_id in existing:
                 _mark_duplicate(result, existing[clean.external_id])
+                if update_existing and _update_if_changed(source, clean, existing[clean.external_id]):
+                    result.status = IngestStatus.UPDATED
             elif clean.external_id in first_in_batch:
                 result.status = IngestStatus.DUPLICATE
                 result.warnings.append(f"repeats item {first_in_batch[clean.external_id].index} of this batch")
@@ -113,7 +119,8 @@ def feedback_ingest_batch(
                 new_rows.append((result, _build_item(source, clean, logged_by=logged_by, account=account)))
         _insert(source, new_rows)
         created_ids = [item.pk for result, item in new_rows if result.status == IngestStatus.CREATED]
-        _enqueue_processing(created_ids)
+        updated_ids = [result.item_id for result, _ in accepted if result.status == IngestStatus.UPDATED]
+        _enqueue_processing(created_ids + updated_ids)
 
     # In-batch duplicates learn the id of the item they repeat once it exists.
     for result, clean in accepted:
@@ -142,6 +149,25 @@ def _existing_ids(source: Source, external_ids: list[str]) -> dict[str, int]:
             FeedbackItem.objects.filter(source=source, external_id__in=chunk).values_list("external_id", "pk")
         )
     return found
+
+
+# What a source may edit on an item it sent before; anything else (account, theme, status) is ours.
+UPSTREAM_FIELDS = [
+    "kind", "title", "text", "text_truncated", "url", "author_email", "author_handle", "author_name", "occurred_at",
+    "rating", "nps_score", "language", "metadata", "content_hash",
+]
+
+
+def _update_if_changed(source: Source, clean: CleanRecord, item_id: int) -> bool:
+    fresh = _build_item(source, clean, logged_by=None, account=None)
+    stored = FeedbackItem.objects.filter(pk=item_id).values(*UPSTREAM_FIELDS).first()
+    changed = {name: getattr(fresh, name) for name in UPSTREAM_FIELDS if getattr(fresh, name) != stored[name]}
+    if not changed:
+        return False
+    if "content_hash" in changed:  # new text: embed, resolve and assign again
+        changed |= {"status": FeedbackItem.Status.PENDING, "attempts": 0, "last_error": ""}
+    FeedbackItem.objects.filter(pk=item_id).update(**changed)
+    return True
 
 
 def _mark_duplicate(result: IngestResult, item_id: int) -> None:

@@ -1,18 +1,24 @@
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ingest.webhooks import WebhookRefused, webhook_receive
 from voc.accounts.selectors import account_get
 from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejection, manual_source
+from voc.feedback.models import Source
 from voc.feedback.selectors import feedback_get, feedback_list
 from voc.feedback.services import IngestStatus, feedback_ingest
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 
@@ -77,3 +83,19 @@ def feedback_detail(request, item_id: int):
     if item is None:
         raise Http404("No such feedback item.")
     return render(request, "feedback/detail.html", {"item": item})
+
+
+@csrf_exempt  # a provider cannot hold a CSRF token; the HMAC signature is what authenticates it
+@require_POST
+def webhook_receive_view(request, source_id: int):
+    """A provider's push: 202 when stored, 200 for a replay, 401 for a forged or stale one, which stores nothing."""
+    source = Source.objects.filter(pk=source_id, enabled=True).first()
+    if source is None:
+        raise Http404("no enabled source with this id")
+    try:
+        received = webhook_receive(source=source, body=request.body, headers=request.headers)
+    except WebhookRefused as refused:
+        logger.warning("webhook for %s refused: %s", source.name, refused)
+        return JsonResponse({"detail": f"refused: {refused}"}, status=401)
+    status = "duplicate" if received.duplicate else "accepted"
+    return JsonResponse({"status": status, "delivery": received.delivery.pk}, status=200 if received.duplicate else 202)

@@ -1,0 +1,1 @@
+"""A generic JSON webhook for any tool that can sign what it sends."""

@@ -1,0 +1,1 @@
+"""Zendesk Support: tickets through the cursor-based incremental export."""
