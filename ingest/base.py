@@ -78,6 +78,11 @@ class Connector:
 # Source kind → the connector class, by dotted path so that a source's package loads only when used.
 CONNECTORS = {
     Source.Kind.ZENDESK: "ingest.zendesk.connector.ZendeskConnector",
+    Source.Kind.TWITTER: "ingest.twitter.connector.XConnector",
+    Source.Kind.REDDIT: "ingest.reddit.connector.RedditConnector",
+    Source.Kind.TYPEFORM: "ingest.typeform.connector.TypeformConnector",
+    Source.Kind.HUBSPOT: "ingest.hubspot.connector.HubSpotConnector",
+    Source.Kind.SALESFORCE: "ingest.salesforce.connector.SalesforceConnector",
 }
 
 

@@ -9,6 +9,8 @@ from ingest.base import PermanentError, TransientError
 
 USER_AGENT = "voc-connector/1.0 (+https://github.com/voc/voc)"
 TIMEOUT = (5, 30)  # seconds to connect, seconds to read
+# The longest a client waits on its own for a spent budget to reset; well below the broker's visibility timeout.
+MAX_PACE_WAIT = 600.0
 
 
 class ApiClient:
@@ -27,13 +29,32 @@ class ApiClient:
         self._last_call = None
 
     def get_json(self, path_or_url: str, params: dict | None = None) -> dict:
+        return self.request_json("GET", path_or_url, params=params)
+
+    def request_json(self, method: str, path_or_url: str, **kwargs) -> dict:
         url = path_or_url if path_or_url.startswith(("http://", "https://")) else f"{self.base_url}{path_or_url}"
         self._pace()
         try:
-            response = self.session.get(url, params=params, timeout=TIMEOUT)
+            response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as error:
             raise TransientError(f"{type(error).__name__} on {url}") from error
-        return self.answer(response)
+        body = self.answer(response)
+        self._respect_remaining(response.headers)
+        return body
+
+    def _respect_remaining(self, headers) -> None:
+        """When the API says the budget is spent (Reddit, X), wait for its reset before the next call."""
+        for name in ("X-Ratelimit-Remaining", "x-rate-limit-remaining"):
+            if headers.get(name) is not None:
+                try:
+                    remaining = float(headers[name])
+                except ValueError:
+                    return
+                if remaining < 1:
+                    wait = retry_after(headers)
+                    if wait:
+                        self._sleep(min(wait, MAX_PACE_WAIT))
+                return
 
     def answer(self, response: requests.Response) -> dict:
         status = response.status_code

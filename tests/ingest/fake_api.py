@@ -37,6 +37,9 @@ class FakeApi:
             def do_GET(self):
                 api._answer(self)
 
+            def do_POST(self):
+                api._answer(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
             def log_message(self, *args):  # quiet
                 pass
 
@@ -51,10 +54,13 @@ class FakeApi:
         """Queue a reply for GET path, optionally only when query parameter when[0] equals when[1]."""
         self.replies[(path, when)].append(reply)
 
-    def _answer(self, handler) -> None:
+    def _answer(self, handler, body: bytes = b"") -> None:
         parts = urlsplit(handler.path)
         query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-        self.requests.append({"path": parts.path, "query": query, "headers": dict(handler.headers)})
+        sent = _json_or_none(body)
+        if isinstance(sent, dict):  # a JSON body's top-level values can select a reply too
+            query |= {name: str(value) for name, value in sent.items() if isinstance(value, str | int)}
+        self.requests.append({"path": parts.path, "query": query, "headers": dict(handler.headers), "json": sent})
         queue = next(
             (self.replies[key] for key in self.replies
              if key[0] == parts.path and self.replies[key] and (key[1] is None or query.get(key[1][0]) == key[1][1])),
@@ -77,3 +83,10 @@ class FakeApi:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def _json_or_none(body: bytes):
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

@@ -56,3 +56,11 @@ def test_calls_are_paced_below_the_sources_rate_limit():
     client._pace()
     client._pace()
     assert waits == [2.0]  # 30 a minute: one every two seconds
+
+
+def test_a_spent_budget_waits_for_its_reset_before_the_next_call():
+    waits = []
+    with FakeApi() as api:
+        api.add("/listing", Reply({"data": {}}, headers={"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Reset": "42"}))
+        ApiClient(base_url=api.url, sleep=waits.append).get_json("/listing")
+    assert waits == [42.0]

@@ -71,7 +71,24 @@ CONNECTOR_NOTES = {
         "Settings: subdomain, email (of the API user), token_env (the environment variable holding the API token). "
         "The incremental export resumes from its cursor; a new source starts 30 days back (voc_sync --since for more)."
     ),
+    Source.Kind.TYPEFORM: (
+        "Settings: form_id, token_env (the environment variable holding a token with responses:read), optional "
+        "score_ref and comment_ref. Responses with a score but no comment are skipped."
+    ),
+    Source.Kind.HUBSPOT: (
+        "Settings: token_env (the environment variable holding a private app token). Notes come in as sales notes "
+        "on the account whose CRM id is the note's HubSpot company id."
+    ),
+    Source.Kind.SALESFORCE: (
+        "Settings: login_url (the org's My Domain URL), client_id_env and client_secret_env (a connected app with "
+        "the client-credentials flow). Tasks come in on the account whose CRM id is their Salesforce AccountId."
+    ),
+    Source.Kind.REDDIT: (
+        "Settings: subreddit, optional query, client_id_env and client_secret_env (the environment variables "
+        "holding the app's credentials). Runs read back to the last run's newest post, with a 30-minute look-back."
+    ),
     Source.Kind.TWITTER: (
+        "Settings: query (X search syntax), token_env (the environment variable holding the bearer token). "
         "X's recent search covers only the last 7 days: a pause longer than that leaves a gap no sync can recover."
     ),
 }

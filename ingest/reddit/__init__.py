@@ -1,0 +1,1 @@
+"""Reddit: a subreddit's new posts, or a keyword search, with an app-only OAuth token."""

@@ -1,0 +1,1 @@
+"""Salesforce: tasks (logged calls and notes) on accounts, through SOQL with nextRecordsUrl paging."""

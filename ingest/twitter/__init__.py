@@ -1,0 +1,1 @@
+"""X (Twitter): posts matching a query, through API v2 recent search."""

@@ -1,0 +1,1 @@
+"""Typeform: a form's responses, an NPS or rating answer plus the comment, through the Responses API."""
