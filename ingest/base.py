@@ -83,6 +83,7 @@ CONNECTORS = {
     Source.Kind.TYPEFORM: "ingest.typeform.connector.TypeformConnector",
     Source.Kind.HUBSPOT: "ingest.hubspot.connector.HubSpotConnector",
     Source.Kind.SALESFORCE: "ingest.salesforce.connector.SalesforceConnector",
+    Source.Kind.INTERCOM: "ingest.intercom.connector.IntercomConnector",
 }
 
 

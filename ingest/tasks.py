@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from ingest import sync
+from ingest.base import TransientError
 
 
 @shared_task
@@ -21,10 +22,21 @@ def sources_sync_due_task() -> int:
     return len(due)
 
 
-@shared_task
+@shared_task(autoretry_for=(TransientError,), retry_backoff=True, retry_backoff_max=600, max_retries=6)
 def webhook_process_task(delivery_id: int) -> str | None:
     """Parse a verified delivery stored by the endpoint; a delivery already processed is left alone."""
     from ingest.webhooks import webhook_process
 
     delivery = webhook_process(delivery_id=delivery_id)
     return delivery.status if delivery else None
+
+
+@shared_task
+def webhooks_sweep_task() -> int:
+    """On beat: process again the deliveries stored but left unprocessed (a lost message, spent retries)."""
+    from ingest.webhooks import webhooks_stuck
+
+    stuck = webhooks_stuck()
+    for delivery_id in stuck:
+        webhook_process_task.delay(delivery_id)
+    return len(stuck)

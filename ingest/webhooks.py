@@ -12,9 +12,12 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from ingest.base import ConnectorError
 from voc.feedback.models import Source, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -41,7 +44,8 @@ class Receiver:
             raise WebhookRefused(f"source {self.source.name!r} has no signing secret (settings: secret_env)")
         return value.encode()
 
-    def verify(self, body: bytes, headers) -> None:
+    def verify(self, body: bytes, headers, *, method: str = "POST", url: str = "") -> None:
+        """Raise WebhookRefused unless the provider signed this request. url: the full URL it was sent to."""
         raise NotImplementedError
 
     def key(self, body: bytes, headers) -> str:
@@ -58,11 +62,15 @@ def signature_matches(expected: bytes | str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), (given or "").encode())
 
 
-def timestamp_fresh(timestamp: str | None, *, now: float | None = None) -> None:
+def timestamp_fresh(timestamp: str | float | None, *, now: float | None = None) -> None:
+    if timestamp in (None, ""):
+        raise WebhookRefused("the signed timestamp is missing")
+    if isinstance(timestamp, int | float):
+        timestamp = str(timestamp)
     try:
         moment = float(timestamp) if timestamp and not timestamp.endswith("Z") else _iso_seconds(timestamp)
-    except (TypeError, ValueError):
-        raise WebhookRefused("the signed timestamp is missing or unreadable") from None
+    except (TypeError, ValueError, AttributeError):
+        raise WebhookRefused("the signed timestamp is unreadable") from None
     if abs((now or time.time()) - moment) > MAX_AGE_SECONDS:
         raise WebhookRefused("the signed timestamp is more than 5 minutes from now")
 
@@ -76,6 +84,9 @@ def _iso_seconds(text: str) -> float:
 # Source kind → its receiver, by dotted path.
 RECEIVERS = {
     Source.Kind.ZENDESK: "ingest.zendesk.webhook.ZendeskReceiver",
+    Source.Kind.INTERCOM: "ingest.intercom.webhook.IntercomReceiver",
+    Source.Kind.TYPEFORM: "ingest.typeform.webhook.TypeformReceiver",
+    Source.Kind.HUBSPOT: "ingest.hubspot.webhook.HubSpotReceiver",
     Source.Kind.WEBHOOK: "ingest.webhook.receiver.JsonReceiver",
 }
 
@@ -94,14 +105,14 @@ class Received:
     duplicate: bool
 
 
-def webhook_receive(*, source: Source, body: bytes, headers) -> Received:
+def webhook_receive(*, source: Source, body: bytes, headers, method: str = "POST", url: str = "") -> Received:
     """Verify a push and store it raw; its processing is queued once stored. Raises WebhookRefused."""
     from ingest.tasks import webhook_process_task
 
     receiver = receiver_for(source)
     if receiver is None:
         raise WebhookRefused(f"sources of kind {source.kind!r} take no webhooks")
-    receiver.verify(body, headers)
+    receiver.verify(body, headers, method=method, url=url)
     key = receiver.key(body, headers)[:128]
     try:
         with transaction.atomic():
@@ -121,6 +132,16 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
         return delivery
     try:
         records = receiver_for(delivery.source).records(json.loads(bytes(delivery.body)))
+    except ConnectorError as error:
+        # Some payloads name objects to fetch (HubSpot): a transient failure is retried by the task, a permanent
+        # one is kept on the delivery, which "Process again" replays once it is fixed.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=WebhookDelivery.Status.RECEIVED if not error.permanent else WebhookDelivery.Status.FAILED,
+            error=str(error)[:2000],
+        )
+        if not error.permanent:
+            raise
+        return WebhookDelivery.objects.get(pk=delivery.pk)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.FAILED, error=f"unreadable payload: {type(error).__name__}: {error}"[:2000]
@@ -137,3 +158,13 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
         error="; ".join(reasons)[:2000],
     )
     return WebhookDelivery.objects.get(pk=delivery.pk)
+
+
+def webhooks_stuck(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Deliveries stored but not processed for a while (a lost message, retries spent): for the sweeper."""
+    cutoff = timezone.now() - older_than
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.RECEIVED, received_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )

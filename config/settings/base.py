@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ingest.tasks.sources_sync_due_task",
         "schedule": crontab(minute="*"),
     },
+    # Webhook deliveries are stored before they are parsed; any left unparsed are handed to a worker again.
+    "sweep-webhook-deliveries": {
+        "task": "ingest.tasks.webhooks_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # The ranked list reads these snapshots; curation and each pipeline run refresh them too.
     "refresh-rankings": {
         "task": "voc.ranking.tasks.rankings_refresh_task",

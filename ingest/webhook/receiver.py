@@ -11,7 +11,7 @@ from ingest.webhooks import Receiver, WebhookRefused, signature_matches, timesta
 
 
 class JsonReceiver(Receiver):
-    def verify(self, body: bytes, headers) -> None:
+    def verify(self, body: bytes, headers, **request) -> None:
         timestamp = headers.get("X-Voc-Timestamp", "")
         expected = "sha256=" + hmac.new(self.secret(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
         if not signature_matches(expected, headers.get("X-Voc-Signature", "")):

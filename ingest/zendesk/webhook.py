@@ -13,7 +13,7 @@ from ingest.zendesk.connector import ticket_record
 
 
 class ZendeskReceiver(Receiver):
-    def verify(self, body: bytes, headers) -> None:
+    def verify(self, body: bytes, headers, **request) -> None:
         timestamp = headers.get("X-Zendesk-Webhook-Signature-Timestamp", "")
         digest = hmac.new(self.secret(), timestamp.encode() + body, hashlib.sha256).digest()
         if not signature_matches(base64.b64encode(digest), headers.get("X-Zendesk-Webhook-Signature", "")):

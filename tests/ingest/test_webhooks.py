@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from ingest.base import PermanentError
+from ingest.webhooks import WebhookRefused, timestamp_fresh, webhook_process, webhooks_stuck
 from tests.factories import SourceFactory
 from voc.feedback.models import FeedbackItem, Source, WebhookDelivery
 
@@ -151,3 +153,29 @@ def test_a_zendesk_push_signed_as_zendesk_documents_becomes_a_ticket(
 def test_a_forged_or_stale_zendesk_push_is_refused(client, zendesk, headers):
     assert post(client, zendesk, ZENDESK_BODY, headers).status_code == 401
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "yesterday", "2026-13-45T00:00:00Z"])
+def test_a_missing_or_unreadable_timestamp_is_refused_not_an_error(timestamp):
+    with pytest.raises(WebhookRefused):
+        timestamp_fresh(timestamp)
+
+
+def test_a_delivery_whose_objects_cannot_be_fetched_is_kept_with_the_reason(generic, monkeypatch):
+    delivery = WebhookDelivery.objects.create(source=generic, key="k", body=b"{}")
+
+    def refused(self, payload):
+        raise PermanentError("401: the credentials were refused")
+
+    monkeypatch.setattr("ingest.webhook.receiver.JsonReceiver.records", refused)
+    webhook_process(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error) == ("failed", "401: the credentials were refused")
+
+
+def test_the_sweeper_finds_deliveries_left_unprocessed(generic):
+    old = WebhookDelivery.objects.create(source=generic, key="old", body=b"{}")
+    WebhookDelivery.objects.filter(pk=old.pk).update(received_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    WebhookDelivery.objects.create(source=generic, key="new", body=b"{}")
+    WebhookDelivery.objects.create(source=generic, key="done", body=b"{}", status="processed")
+    assert webhooks_stuck() == [old.pk]

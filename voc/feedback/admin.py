@@ -1,12 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -14,6 +16,8 @@ from voc.feedback.forms import FeedbackAdminAddForm
 from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
 from voc.feedback.selectors import PREVIEW_CHARS
 from voc.feedback.services import IngestStatus, feedback_account_set, feedback_ingest
+from voc.feedback.surveys import COLUMNS as SURVEY_COLUMNS
+from voc.feedback.surveys import MAX_REASONS_SHOWN, SurveyFileError, survey_csv_import
 from voc.feedback.tasks import feedback_reresolve_task
 from voc.themes.curation import items_move
 from voc.themes.models import Theme
@@ -27,8 +31,45 @@ class SourceAdmin(admin.ModelAdmin):
                     "last_error"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name"]
-    readonly_fields = ["cursor", "last_synced_at", "last_error", "connector_notes", "recent_syncs"]
+    readonly_fields = ["cursor", "last_synced_at", "last_error", "connector_notes", "recent_syncs", "survey_upload"]
     actions = ["sync_now"]
+
+    def get_urls(self):
+        upload = path("<int:source_id>/upload-survey/", self.admin_site.admin_view(self.survey_upload_view),
+                      name="feedback_source_survey_upload")
+        return [upload, *super().get_urls()]
+
+    @admin.display(description="Survey export")
+    def survey_upload(self, source):
+        if source.pk is None or source.kind != Source.Kind.SURVEY:
+            return "—"
+        url = reverse("admin:feedback_source_survey_upload", args=[source.pk])
+        return format_html('<a class="button" href="{}">Upload a survey CSV…</a>', url)
+
+    def survey_upload_view(self, request, source_id: int):
+        if not request.user.has_perm("feedback.add_feedbackitem"):
+            raise PermissionDenied
+        source = get_object_or_404(Source, pk=source_id)
+        result, error = None, ""
+        if request.method == "POST":
+            upload = request.FILES.get("file")
+            if upload is None:
+                error = "Choose a CSV file."
+            elif upload.size > settings.VOC_API_MAX_BODY_BYTES:
+                error = f"The file is over {settings.VOC_API_MAX_BODY_BYTES:,} bytes; split it."
+            else:
+                try:
+                    result = survey_csv_import(source=source, data=upload.read())
+                except SurveyFileError as refused:
+                    error = f"Nothing imported: {refused}."
+        return TemplateResponse(
+            request, "admin/feedback/survey_upload.html",
+            self.admin_site.each_context(request) | {
+                "title": f"Upload a survey export into {source.name}", "source": source, "result": result,
+                "error": error, "opts": self.model._meta, "columns": SURVEY_COLUMNS,
+                "reasons": result.rejected[:MAX_REASONS_SHOWN] if result else [],
+            },
+        )
 
     @admin.display(description="Recent syncs")
     def recent_syncs(self, source):
@@ -70,6 +111,10 @@ CONNECTOR_NOTES = {
     Source.Kind.ZENDESK: (
         "Settings: subdomain, email (of the API user), token_env (the environment variable holding the API token). "
         "The incremental export resumes from its cursor; a new source starts 30 days back (voc_sync --since for more)."
+    ),
+    Source.Kind.INTERCOM: (
+        "Settings: token_env (the environment variable holding the access token), optional workspace_id; for "
+        "webhooks, secret_env (the app's client secret)."
     ),
     Source.Kind.TYPEFORM: (
         "Settings: form_id, token_env (the environment variable holding a token with responses:read), optional "

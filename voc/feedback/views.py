@@ -93,7 +93,10 @@ def webhook_receive_view(request, source_id: int):
     if source is None:
         raise Http404("no enabled source with this id")
     try:
-        received = webhook_receive(source=source, body=request.body, headers=request.headers)
+        received = webhook_receive(
+            source=source, body=request.body, headers=request.headers, method=request.method,
+            url=request.build_absolute_uri(),
+        )
     except WebhookRefused as refused:
         logger.warning("webhook for %s refused: %s", source.name, refused)
         return JsonResponse({"detail": f"refused: {refused}"}, status=401)

@@ -1,0 +1,1 @@
+"""Intercom: conversations through the Search Conversations API, and its signed webhook notifications."""
