@@ -6,13 +6,12 @@ HubSpot's search stops at 10,000 results per query; a longer backfill starts a n
 """
 
 from datetime import datetime, timedelta
-from html import unescape
 
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from ingest.base import Connector, Page
 from ingest.hubspot.client import HubSpotClient
+from ingest.text import html_text
 
 DEFAULT_SINCE_DAYS = 90
 SEARCH_LIMIT = 10_000
@@ -57,7 +56,7 @@ class HubSpotConnector(Connector):
 
 def note_record(note: dict, company_id: str | None) -> dict | None:
     properties = note.get("properties") or {}
-    text = unescape(strip_tags(properties.get("hs_note_body") or "")).strip()
+    text = html_text(properties.get("hs_note_body") or "")
     if note.get("archived") or not text:
         return None
     return {

@@ -6,7 +6,6 @@ starts again at the second of the last change it saw (asking "> that second - 1"
 deduplicated by the conversation id.
 """
 
-import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -15,14 +14,12 @@ from django.utils.html import strip_tags
 
 from ingest.base import Connector, Page
 from ingest.intercom.client import PAGE_SIZE, REQUESTS_PER_MINUTE, IntercomClient
+from ingest.text import html_text
 
 DEFAULT_SINCE_DAYS = 30
 INBOX_URL = "https://app.intercom.com/a/inbox/{workspace}/inbox/conversation/{id}"
 # Authors who are the customer; a conversation a teammate or a bot opened is an outbound message, not feedback.
 CUSTOMER_AUTHORS = {"user", "lead", "contact"}
-# Block-level ends become line breaks, so that "<p>One</p><p>Two</p>" reads "One\nTwo", not "OneTwo".
-BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|pre)>", re.IGNORECASE)
-BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 class IntercomConnector(Connector):
@@ -95,7 +92,3 @@ def conversation_record(conversation: dict, *, workspace: str = "_") -> tuple[di
         },
     }, ""
 
-
-def html_text(html: str) -> str:
-    text = unescape(strip_tags(BLOCK_END.sub("\n", html)))
-    return BLANK_LINES.sub("\n\n", text.replace("\xa0", " ")).strip()

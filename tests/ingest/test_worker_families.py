@@ -12,7 +12,7 @@ import requests
 
 from ingest.tasks import source_sync_task
 from tests.factories import SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -25,12 +25,6 @@ def secrets(monkeypatch):
     """Set before the worker starts, so that it inherits them."""
     for name in ("X_TEST_TOKEN", "TYPEFORM_TEST_TOKEN", "SF_TEST_ID", "SF_TEST_SECRET", "WEBHOOK_TEST_SECRET"):
         monkeypatch.setenv(name, f"{name.lower()}-value")
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 def social(api):

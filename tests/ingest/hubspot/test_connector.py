@@ -6,18 +6,12 @@ import pytest
 
 from ingest.sync import source_sync
 from tests.factories import AccountFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/crm/v3/objects/notes/search"
 ASSOCIATIONS = "/crm/v4/associations/notes/companies/batch/read"
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.hubspot.webhook import signed_uri
 from tests.factories import AccountFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -18,12 +18,6 @@ SECRET = "hs-app-client-secret"
 BATCH_READ = "/crm/v3/objects/notes/batch/read"
 ASSOCIATIONS = "/crm/v4/associations/notes/companies/batch/read"
 BODY = json.dumps(payload("hubspot_webhook_note_events.json")).encode()
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

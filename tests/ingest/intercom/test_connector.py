@@ -6,7 +6,7 @@ import pytest
 
 from ingest.sync import source_sync
 from tests.factories import AccountDomainFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
@@ -15,12 +15,6 @@ SEARCH = "/conversations/search"
 SINCE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 NEXT_PAGE = "WzE3OTQ5OTc4MDAwMDAsMjE1NDY4MDAyLDJd"
 LAST_CHANGE = 1795088700  # updated_at of the newest conversation on page 2
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

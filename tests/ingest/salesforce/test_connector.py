@@ -6,18 +6,12 @@ import pytest
 
 from ingest.sync import source_sync
 from tests.factories import AccountFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 TOKEN, QUERY = "/services/oauth2/token", "/services/data/v61.0/query"
 NEXT = "/services/data/v61.0/query/01gRO0000016PIAYA2-2"
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -8,18 +8,12 @@ from django.utils import timezone
 
 from ingest.sync import source_sync
 from tests.factories import ContactFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/2/tweets/search/recent"
 NEXT = "b26v89c19zqg8o3fpzbkk8ew8p4i4ye8t0y4c6ccssbth"
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -6,17 +6,11 @@ import pytest
 
 from ingest.sync import source_sync
 from tests.factories import SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 RESPONSES = "/forms/AbCdEf/responses"
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

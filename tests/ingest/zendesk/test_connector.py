@@ -4,19 +4,13 @@ import pytest
 
 from ingest.sync import source_sync
 from tests.factories import AccountDomainFactory, SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
 pytestmark = pytest.mark.django_db
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 FIRST, SECOND = "MTc2MjA3NDc2NC4wfHwxMDAzfA==", "MTc2MjE4NTYwMC4wfHwxMDA1fA=="
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ingest.sync import source_sync
 from ingest.tasks import source_sync_task
 from tests.factories import SourceFactory
-from tests.ingest.fake_api import FakeApi, Reply, payload
+from tests.ingest.fake_api import Reply, payload
 from tests.ingest.zendesk.test_connector import EXPORT, FIRST, SECOND
 from voc.feedback.models import FeedbackItem, Source, SyncRun
 
@@ -22,12 +22,6 @@ START = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
 def token(monkeypatch):
     """Set before the worker starts, so that it inherits it."""
     monkeypatch.setenv("ZENDESK_TEST_TOKEN", "secret-token")
-
-
-@pytest.fixture
-def api():
-    with FakeApi() as fake:
-        yield fake
 
 
 def zendesk_source(api) -> Source:
