@@ -5,7 +5,7 @@ import pytest
 from tests.factories import AccountFactory, FeedbackItemFactory
 from voc.feedback.models import FeedbackItem
 from voc.ranking.models import ThemeRanking, ThemeWeek
-from voc.ranking.selectors import theme_week_scores, week_start
+from voc.ranking.selectors import theme_week_series, week_start
 from voc.ranking.services import is_spike, rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 
@@ -49,7 +49,7 @@ def test_the_weekly_series_is_aligned_oldest_first_with_quiet_weeks_at_zero():
     mention(theme, AccountFactory(), days_ago=0)
     mention(theme, AccountFactory(), days_ago=14)
     weeks_refresh(weeks=4, now=NOW)
-    oldest, two_weeks_ago, last_week, this_week = theme_week_scores([theme.pk], weeks=4, now=NOW)[theme.pk]
+    oldest, two_weeks_ago, last_week, this_week = theme_week_series([theme.pk], weeks=4, now=NOW)[theme.pk].scores
     assert oldest == last_week == 0
     assert two_weeks_ago > 0
     assert this_week > 0

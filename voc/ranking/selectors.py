@@ -462,8 +462,3 @@ def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None) -> 
         index = (week - mondays[0]).days // 7
         series[theme_id].scores[index], series[theme_id].spikes[index] = score, spike
     return series
-
-
-def theme_week_scores(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, list[float]]:
-    """Each theme's weekly score, oldest first, the current week last; 0 for a quiet week."""
-    return {theme_id: series.scores for theme_id, series in theme_week_series(theme_ids, weeks=weeks, now=now).items()}
