@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("voc.api.urls")),
     path("accounts/", include("voc.accounts.urls")),
+    path("", include("voc.digests.urls")),
     path("", include("voc.feedback.urls")),
 ]

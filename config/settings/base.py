@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "voc.feedback",
     "voc.themes",
     "voc.ranking",
+    "voc.digests",
     "voc.api",
     "voc.demo",
 ]
@@ -154,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ingest.tasks.webhooks_sweep_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Claims this week's digest for every subscription whose local day and hour have come, and sends it.
+    "send-due-digests": {
+        "task": "voc.digests.tasks.digests_send_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # The ranked list reads these snapshots; curation and each pipeline run refresh them too.
     "refresh-rankings": {
         "task": "voc.ranking.tasks.rankings_refresh_task",
@@ -171,6 +177,12 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "voc@localhost")
+# Where people reach voc: links in emails (theme pages, unsubscribe) are built on it.
+VOC_BASE_URL = envstr("VOC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Weekly digests: an SMTP error is retried after 1, 2, 4… minutes, up to this many attempts in all.
+VOC_DIGEST_MAX_ATTEMPTS = envint("VOC_DIGEST_MAX_ATTEMPTS", 6)
+# How long one attempt may hold a delivery; one found holding it longer died mid-send and is taken over.
+VOC_DIGEST_LEASE_SECONDS = envint("VOC_DIGEST_LEASE_SECONDS", 10 * 60)
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

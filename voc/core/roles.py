@@ -31,10 +31,17 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("themes", "view_clusterrun"),
         ("themes", "view_curation"),
         ("ranking", "view_themeweek"),
+        # Product leads' weekly digests: who gets them, and the delivery log (retrying a failed one is a change).
+        ("digests", "view_digestsubscription"),
+        ("digests", "add_digestsubscription"),
+        ("digests", "change_digestsubscription"),
+        ("digests", "delete_digestsubscription"),
+        ("digests", "view_digestdelivery"),
+        ("digests", "change_digestdelivery"),
     ],
 }
 # Admins may do everything in these apps; superusers bypass permissions anyway.
-ADMIN_APPS = ["accounts", "feedback", "themes", "ranking", "api", "auth"]
+ADMIN_APPS = ["accounts", "feedback", "themes", "ranking", "digests", "api", "auth"]
 
 
 def roles_sync(apps) -> None:

@@ -88,7 +88,7 @@ def themes_ranked(
     **filters,
 ) -> list[RankedTheme]:
     """Live themes with feedback in the period, best first, computed from the feedback; explain adds each score's
-    contributions. filters: see FILTERS; an empty value is ignored."""
+    contributions. filters: see FILTERS; an empty value is ignored, and a list matches any of its values."""
     now = now or timezone.now()
     windows = _windows(period_days=period_days, now=now, lookups=_lookups(filters))
     accounts = _facts_of(windows)
@@ -138,13 +138,14 @@ def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ra
     from voc.ranking.models import ThemeRanking
 
     _lookups(filters)  # refuses an unknown filter
-    given = {name: value for name, value in filters.items() if value not in (None, "")}
-    on_themes = {THEME_FILTERS[name]: value for name, value in given.items() if name in THEME_FILTERS}
-    sliced_by = [f"{name}={value}" for name, value in given.items() if name in SLICE_FILTERS]
+    given = {name: _values(value) for name, value in filters.items() if _values(value)}
+    on_themes = {f"{THEME_FILTERS[name]}__in": values for name, values in given.items() if name in THEME_FILTERS}
+    sliced_by = [f"{name}={value}" for name, values in given.items() if name in SLICE_FILTERS for value in values]
     column, row_key = SORTS.get(order.lstrip("-"), SORTS["rank"])
     descending = order.startswith("-")
     snapshots = ThemeRanking.objects.filter(period_days=period_days)
     taken = snapshots.filter(slice="").aggregate(taken=Max("computed_at"))["taken"]
+    # Each snapshot slice holds one value of one filter; any more than that is computed from the feedback.
     if len(sliced_by) > 1 or taken is None:
         rows = themes_ranked(period_days=period_days, **filters)
         rows.sort(key=row_key, reverse=descending)
@@ -233,17 +234,45 @@ def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None
     )
 
 
+@dataclass(frozen=True)
+class WeekOverWeek:
+    """One theme's explained score now and as it stood a week ago, with the facts of every account in either."""
+
+    now: ThemeScore | None  # None: no feedback in the period
+    week_ago: ThemeScore | None
+    accounts: dict[int, AccountFacts]
+
+
+def theme_week_over_week(
+    *, theme_id: int, period_days: int = 90, now: datetime | None = None, **filters
+) -> WeekOverWeek:
+    """What a theme's score is made of now and a week ago, account by account, from its own items only: the
+    difference is why it moved. filters: as for themes_ranked."""
+    now = now or timezone.now()
+    windows = _windows(period_days=period_days, now=now, lookups=_lookups(filters), theme_ids=[theme_id], weeks=(0, 1))
+    accounts = _facts_of(windows)
+    policy = WeightPolicy.from_settings()
+    scores = [
+        groups_score(
+            windows[weeks_ago], accounts, policy=policy, now=(now - timedelta(weeks=weeks_ago)).timestamp(),
+            explain=True, interval=False,
+        ).get(theme_id)
+        for weeks_ago in (0, 1)
+    ]
+    return WeekOverWeek(now=scores[0], week_ago=scores[1], accounts=accounts)
+
+
 # The score now, and as it stood this many weeks ago, for the changes.
 CHANGE_WEEKS = (1, 4)
 
 
 def _windows(
     *, period_days: int, now: datetime, lookups: dict | None = None, theme_ids: list[int] | None = None,
-    by_kind: bool = False,
+    by_kind: bool = False, weeks: tuple[int, ...] = (0, *CHANGE_WEEKS),
 ) -> dict[int, VoiceColumns]:
     """The voices of the period ending now and of the same period ending 1 and 4 weeks ago, by weeks ago."""
     windows = {}
-    for weeks_ago in (0, *CHANGE_WEEKS):
+    for weeks_ago in weeks:
         until = now - timedelta(weeks=weeks_ago)
         items = _themed_items(until - timedelta(days=period_days), until, lookups)
         if theme_ids is not None:
@@ -402,6 +431,11 @@ class Epoch(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
+def themed_feedback(since: datetime, until: datetime, **filters):
+    """Processed feedback in live themes over [since, until) that the filters (see FILTERS) keep."""
+    return _themed_items(since, until, _lookups(filters))
+
+
 def _themed_items(since: datetime, until: datetime, lookups: dict | None):
     return FeedbackItem.objects.filter(
         status=FeedbackItem.Status.PROCESSED,
@@ -414,10 +448,24 @@ def _themed_items(since: datetime, until: datetime, lookups: dict | None):
 
 
 def _lookups(filters: dict) -> dict:
+    """Item lookups for the filters; a list of values matches any of them."""
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTERS)}")
-    return {FILTERS[name]: value for name, value in filters.items() if value not in (None, "")}
+    lookups = {}
+    for name, value in filters.items():
+        values = _values(value)
+        if len(values) == 1:
+            lookups[FILTERS[name]] = values[0]
+        elif values:
+            lookups[f"{FILTERS[name]}__in"] = values
+    return lookups
+
+
+def _values(value) -> list:
+    """A filter's value as a list: none for an empty value, and a list or tuple as it is (empty values dropped)."""
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return sorted(value for value in values if value not in (None, ""))
 
 
 def _score_of(scores: dict[int, ThemeScore], theme_id: int) -> float:

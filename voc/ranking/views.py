@@ -47,7 +47,8 @@ CSV_COLUMNS = [
 @permission_required("themes.view_theme", raise_exception=True)
 def ranked_list(request):
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
-    filters = {name: request.GET.get(name, "") for name in FILTERS}
+    # A filter given more than once matches any of its values (the digest links to such lists).
+    filters = {name: [value for value in request.GET.getlist(name) if value] for name in FILTERS}
     sort = request.GET.get("o", "rank")
     ranking = ranking_read(period_days=PERIODS[period], order=sort, **filters)
     if request.GET.get("export") == "csv":
