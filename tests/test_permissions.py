@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import AccountFactory, FeedbackItemFactory, UserFactory
 from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
+from voc.digests.models import DigestSubscription
 from voc.feedback.forms import manual_source
 from voc.themes.models import Theme
 
@@ -18,8 +19,9 @@ ROLES = ["anonymous", "customer_success", "product", "admin", "superuser"]
 LOGIN = "login"  # a redirect to the login page
 OK, DONE, FORBIDDEN = 200, 302, 403  # DONE: a redirect after a successful POST
 CREATED, UNAUTHORIZED = 201, 401  # the API answers anonymous callers 401 instead of redirecting
+BAD = 400  # a link that is not valid, refused with its own page
 
-# method, URL ({item} and {account} are filled in), then the answer for each of ROLES in order.
+# method, URL ({item}, {account}, {theme} and {subscription} are filled in), then the answer for each of ROLES in order.
 # fmt: off
 MATRIX = [
     # method  URL                                         anonymous  CS         Product    Admin  superuser
@@ -50,6 +52,13 @@ MATRIX = [
     ("POST", "/admin/themes/theme/",                     LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
     # Moving feedback to a theme is curation too.
     ("POST", "/admin/feedback/feedbackitem/",            LOGIN,     FORBIDDEN, DONE,      DONE,  DONE),
+    # Digests: Product leads' subscriptions and the delivery log are Product's; Customer success has no part in them.
+    ("GET",  "/admin/digests/digestsubscription/",       LOGIN,     FORBIDDEN, OK,        OK,    OK),
+    ("GET",  "/admin/digests/digestsubscription/{subscription}/preview/",
+                                                         LOGIN,     FORBIDDEN, OK,        OK,    OK),
+    ("GET",  "/admin/digests/digestdelivery/",           LOGIN,     FORBIDDEN, OK,        OK,    OK),
+    # The unsubscribe page needs no login (the signed link is the credential), so a bad link is 400 for everyone.
+    ("GET",  "/digests/unsubscribe/not-a-signed-token/", BAD,       BAD,       BAD,       BAD,   BAD),
     # --- REST API ---
     ("GET",  "/api/schema/",                             UNAUTHORIZED, OK,     OK,        OK,    OK),
     ("GET",  "/api/v1/feedback/{item}",                  UNAUTHORIZED, OK,     OK,        OK,    OK),
@@ -121,6 +130,7 @@ def test_each_role_gets_the_expected_answer(client, method, url, role, expected)
     context = {
         "item": FeedbackItemFactory().pk, "account": AccountFactory(name="Acme").pk,
         "theme": Theme.objects.create(name="Card delivery").pk,
+        "subscription": DigestSubscription.objects.create(recipient="lead@voc.example").pk,
     }
     user = _user_for(role)
     if user is not None:

@@ -1,11 +1,12 @@
 """Test settings: the same as local, with fast hashing and mail kept in memory."""
 
-from config.env import envbool
+from config.env import envbool, envstr
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory, unless a test hands a real worker the SMTP backend to send to its local SMTP server.
+EMAIL_BACKEND = envstr("VOC_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Tests run tasks in-process unless a test starts a real worker (tests/conftest.py: celery_worker),
 # which sets VOC_TEST_EAGER=0 for the worker and switches the test process to the broker itself.
 CELERY_TASK_ALWAYS_EAGER = envbool("VOC_TEST_EAGER", True)

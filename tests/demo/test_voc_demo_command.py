@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from voc.demo.management.commands import voc_demo
+from voc.digests.models import DigestSubscription
 from voc.feedback.models import FeedbackItem
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,20 @@ def test_it_loads_the_demo_and_prints_every_summary_section(runserver_calls, dja
     assert "password voc-demo" in output
     assert FeedbackItem.objects.count() > int(LIMIT)
     assert runserver_calls == []
+
+
+def test_it_writes_a_preview_of_the_weekly_digest_and_says_where(runserver_calls, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+    output = run_demo("--no-serve")
+
+    preview = tmp_path / "digest-preview.html"
+    assert f"as a preview:\n  {preview}\n" in output
+    assert "voc weekly digest" in preview.read_text()
+    assert 'src="data:image/png;base64,' in preview.read_text()
+    [subscription] = DigestSubscription.objects.all()
+    assert f"voc_digest --preview {subscription.recipient}" in output
+    assert subscription.recipient.startswith("pm@")
 
 
 def test_every_line_fits_a_100_column_terminal(runserver_calls):

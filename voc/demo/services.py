@@ -21,6 +21,7 @@ from voc.accounts.models import Account, AccountDomain, Contact
 from voc.core import roles
 from voc.demo import names
 from voc.demo.sample import LARGE_ACCOUNT_INTENTS, LOUD_INTENT, LOUD_TEXTS, sample_read
+from voc.digests.models import DigestSubscription
 from voc.feedback.models import Source
 from voc.feedback.services import IngestStatus, feedback_ingest_batch, source_get_or_create
 
@@ -89,6 +90,7 @@ class DemoSummary:
     password: str = DEFAULT_PASSWORD
     api_token: str = ""
     api_token_note: str = ""
+    digest_recipient: str = ""
     loud_account: str = names.LOUD_COMPANY
 
 
@@ -145,6 +147,7 @@ def demo_load(*, seed: int = 7, password: str = DEFAULT_PASSWORD, limit: int | N
                 summary.items_rejected += 1
                 summary.rejections.append(f"{spec.name} #{result.index}: {result.errors}")
     summary.api_token, summary.api_token_note = _api_token_ensure(users["admin"])
+    summary.digest_recipient = _digest_subscription_ensure(users["pm"]).recipient
     return summary
 
 
@@ -165,6 +168,16 @@ def demo_users_ensure(*, password: str = DEFAULT_PASSWORD) -> dict[str, User]:
         user.groups.add(group)
         users[spec.username] = user
     return users
+
+
+def _digest_subscription_ensure(product_manager: User) -> DigestSubscription:
+    """The product manager's weekly digest (Monday 08:00 UTC, all feedback), to preview and test-send in the admin."""
+    subscription, _ = DigestSubscription.objects.get_or_create(
+        recipient=product_manager.email,
+        defaults={"recipient_name": product_manager.get_full_name(), "day_of_week": 0, "hour": 8,
+                  "created_by": product_manager},
+    )
+    return subscription
 
 
 def _api_token_ensure(admin: User) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -52,7 +53,12 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
         ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("product_areas")
+        weekly = DigestDelivery.objects.filter(subscription=OuterRef("pk"), kind=DigestDelivery.Kind.WEEKLY)
+        latest = weekly.order_by("-week")
+        return (
+            super().get_queryset(request).prefetch_related("product_areas")
+            .annotate(last_week=Subquery(latest.values("week")[:1]), last_status=Subquery(latest.values("status")[:1]))
+        )
 
     @admin.display(description="When")
     def schedule(self, subscription):
@@ -67,8 +73,9 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last delivery")
     def last_delivery(self, subscription):
-        last = subscription.deliveries.filter(kind=DigestDelivery.Kind.WEEKLY).order_by("-week").first()
-        return f"{last.week:%G-W%V}: {last.get_status_display()}" if last else "—"
+        if not getattr(subscription, "last_week", None):
+            return "—"
+        return f"{subscription.last_week:%G-W%V}: {DigestDelivery.Status(subscription.last_status).label}"
 
     @admin.display(description="Digest")
     def tools(self, subscription):
@@ -85,6 +92,8 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        if obj.active:
+            obj.unsubscribed_at = None
         super().save_model(request, obj, form, change)
 
     def preview_view(self, request, subscription_id: int):
@@ -130,8 +139,12 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume the selected subscriptions", permissions=["change"])
     def resume(self, request, queryset):
-        resumed = queryset.update(active=True, unsubscribed_at=None)
-        self.message_user(request, f"Resumed {resumed} subscriptions.", messages.SUCCESS)
+        # Someone who unsubscribed through the link stays out of a bulk resume; ticking "active" on their page is
+        # a deliberate choice to add them back.
+        resumed = queryset.filter(unsubscribed_at__isnull=True).update(active=True)
+        left = queryset.filter(unsubscribed_at__isnull=False).count()
+        note = f" {left} who unsubscribed themselves stay unsubscribed." if left else ""
+        self.message_user(request, f"Resumed {resumed} subscriptions.{note}", messages.SUCCESS)
 
 
 @admin.register(DigestDelivery)
@@ -144,7 +157,12 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["recipient", "message_id", "subject"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    list_select_related = ["subscription"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # The list never shows the sent text; the page of one delivery does.
+        return queryset.defer("text_body") if request.resolver_match.url_name.endswith("changelist") else queryset
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

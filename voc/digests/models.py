@@ -59,7 +59,10 @@ class DigestSubscription(models.Model):
     day_of_week = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     hour = models.PositiveSmallIntegerField(default=8, help_text="0 to 23, in the subscription's time zone.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[_timezone_validate])
-    active = models.BooleanField(default=True, help_text="Paused subscriptions get nothing until turned back on.")
+    active = models.BooleanField(
+        default=True, help_text="Paused subscriptions get nothing until turned back on. Turning it on again also "
+        "re-subscribes someone who unsubscribed through the link in an email.",
+    )
     send_when_quiet = models.BooleanField(
         default=True, help_text="Send a short email in a week without new feedback; off skips that week (logged)."
     )

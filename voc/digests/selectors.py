@@ -133,12 +133,16 @@ class Digest:
 
     @property
     def subject(self) -> str:
+        # Plain ASCII where voc chooses the words: Django folds a non-ASCII subject so that some clients show a
+        # leading space.
+        scope = self.filters.label.replace(" · ", ", ")
         if not self.themes_total:
-            return f"voc weekly: no themes for {self.filters.label}"
+            return f"voc weekly: no themes for {scope}"
         if self.quiet:
-            return f"voc weekly: a quiet week for {self.filters.label}"
-        lead = self.risers[0] if self.risers else self.top[0]
-        return f"voc weekly: {lead.theme.display_name} leads what moved · {self.filters.label}"
+            return f"voc weekly: a quiet week for {scope}"
+        if self.risers:
+            return f"voc weekly: {self.risers[0].theme.display_name} rose the most ({scope})"
+        return f"voc weekly: {self.top[0].theme.display_name} leads ({scope})"
 
 
 def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Digest:
@@ -157,13 +161,16 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
     # makes new rows for old problems.)
     new = [row for row in rows if row.theme.pk not in rank_before][:NEW_THEMES]
     new_ids = {row.theme.pk for row in new}
+    # Movers gained (or lost) both score and places; the biggest change in score first, as the weight is what counts.
     moved = [
-        row for row in rows
-        if row.theme.pk not in new_ids and abs(row.change) >= MOVER_MIN_SHARE * top_score
-        and rank_before.get(row.theme.pk) != row.rank
+        row for row in rows if row.theme.pk not in new_ids and abs(row.change) >= MOVER_MIN_SHARE * top_score
     ]
-    risers = sorted((row for row in moved if row.change > 0), key=lambda row: -row.change)[:MOVERS]
-    fallers = sorted((row for row in moved if row.change < 0), key=lambda row: row.change)[:MOVERS]
+    risers = sorted(
+        (row for row in moved if row.change > 0 and rank_before[row.theme.pk] > row.rank), key=lambda row: -row.change
+    )[:MOVERS]
+    fallers = sorted(
+        (row for row in moved if row.change < 0 and rank_before[row.theme.pk] < row.rank), key=lambda row: row.change
+    )[:MOVERS]
     top = rows[:TOP_THEMES]
 
     shown = {row.theme.pk for row in [*top, *risers, *fallers, *new]}

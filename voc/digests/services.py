@@ -8,9 +8,9 @@ Message-ID, so the SMTP log can tell whether the first one left and mail systems
 """
 
 import logging
+import secrets
 import smtplib
 from datetime import date, datetime, timedelta
-from email.utils import make_msgid
 from pathlib import Path
 
 from django.conf import settings
@@ -77,7 +77,7 @@ def delivery_attempt(delivery_id: int, *, now: datetime | None = None) -> Digest
         digest = digest_build(filters=DigestFilters.of(subscription), now=started)
     except Exception as error:  # a bug or a database hiccup: recorded and retried, never lost
         logger.exception("building the digest for delivery %s failed", delivery.pk)
-        return _retry_or_fail(delivery, f"building the digest failed: {error!r}")
+        return _retry_or_fail(delivery, f"building the digest failed: {error!r}", now=started)
     if delivery.kind == DigestDelivery.Kind.WEEKLY and digest.quiet and not subscription.send_when_quiet:
         return _finish(delivery, Status.SKIPPED, error="a quiet week (no new feedback); the subscriber chose no email")
 
@@ -96,7 +96,7 @@ def delivery_attempt(delivery_id: int, *, now: datetime | None = None) -> Digest
         message.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as error:
         # The server refused the message or could not be reached: nothing was delivered, so a retry is no resend.
-        return _retry_or_fail(delivery, f"SMTP: {error!r}")
+        return _retry_or_fail(delivery, f"SMTP: {error!r}", now=started)
     delivery.subject, delivery.text_body = rendered.subject, rendered.text
     return _finish(delivery, Status.SENT, error=delivery.error if delivery.resend else "")
 
@@ -112,7 +112,7 @@ def _finish(delivery: DigestDelivery, status: str, *, error: str) -> DigestDeliv
     return delivery
 
 
-def _retry_or_fail(delivery: DigestDelivery, error: str) -> DigestDelivery:
+def _retry_or_fail(delivery: DigestDelivery, error: str, *, now: datetime) -> DigestDelivery:
     delivery.error = error
     delivery.lease_until = None
     delivery.smtp_started_at = None
@@ -122,7 +122,7 @@ def _retry_or_fail(delivery: DigestDelivery, error: str) -> DigestDelivery:
         logger.error("digest delivery %s failed after %s attempts: %s", delivery.pk, delivery.attempts, error)
     else:
         delivery.status = Status.PENDING
-        delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
     delivery.save()
     return delivery
 
@@ -151,9 +151,10 @@ def delivery_test_create(subscription: DigestSubscription, *, user=None) -> Dige
 
 
 def _message_id(subscription: DigestSubscription, week: date, *, test: bool = False) -> str:
+    """Short enough that the header is never folded; it names the subscription and week for whoever reads a log."""
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "voc.localhost"
     kind = "test" if test else "weekly"
-    return make_msgid(idstring=f"digest.{subscription.pk}.{week:%G-W%V}.{kind}", domain=domain)
+    return f"<digest.{subscription.pk}.{week:%GW%V}.{kind}.{secrets.token_hex(4)}@{domain}>"
 
 
 def unsubscribe(token: str) -> DigestSubscription:

@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from voc.demo.selectors import FeedbackSummary, feedback_summary
 from voc.demo.services import DEFAULT_PASSWORD, DemoSummary, demo_load
+from voc.digests.services import digest_preview_write
 from voc.feedback.models import FeedbackItem
 from voc.ranking.management.commands.voc_rank import ranked_table
 from voc.ranking.selectors import themes_ranked
@@ -50,6 +51,12 @@ class Command(BaseCommand):
         call_command("voc_pipeline", stdout=self.stdout)
         for line in _ranking_lines(loaded):
             self.stdout.write(line)
+        preview = settings.VAR_DIR / "digest-preview.html"
+        digest_preview_write(loaded.digest_recipient, preview)
+        self.stdout.write(
+            f"\nThis week's digest email for {loaded.digest_recipient}, as a preview:\n  {preview}\n"
+            f"  (python manage.py voc_digest --preview {loaded.digest_recipient} prints its text)"
+        )
         for line in _login_lines(loaded, admin_url=f"{base_url}/admin/"):
             self.stdout.write(line)
         if options["no_serve"]:

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 done = delivery_attempt(delivery.pk)
                 detail = f": {done.error}" if done.error else ""
                 self.stdout.write(f"{done.recipient} {done.week:%G-W%V}: {done.get_status_display()}{detail}")
-            self.stdout.write(f"{len(deliveries)} digests due.")
+            self.stdout.write(f"{len(deliveries)} digest{'' if len(deliveries) == 1 else 's'} due.")
             return
         path = Path(options["out"] or "digest-preview.html")
         rendered = digest_preview_write(options["preview"], path)
