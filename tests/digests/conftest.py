@@ -122,9 +122,8 @@ def smtp_server(settings, monkeypatch):
 
 def subscription_due(**fields) -> DigestSubscription:
     """A subscription whose moment this week has passed: Monday 00:00 UTC, made a month ago."""
-    subscription = DigestSubscription.objects.create(
-        recipient=fields.pop("recipient", "lead@example.com"), day_of_week=0, hour=0, timezone="UTC", **fields
-    )
+    fields = {"recipient": "lead@example.com", "day_of_week": 0, "hour": 0, "timezone": "UTC", **fields}
+    subscription = DigestSubscription.objects.create(**fields)
     DigestSubscription.objects.filter(pk=subscription.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     subscription.refresh_from_db()
     return subscription

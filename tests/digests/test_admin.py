@@ -124,7 +124,7 @@ def test_send_a_test_now_emails_the_recipient_once_marked_as_a_test_and_logs_it(
     assert response.status_code == 302
     assert response["Location"] == f"{SUBSCRIPTIONS}{subscription.pk}/change/"
     [email] = mail.outbox
-    assert email.to == ["lead@voc.example"]
+    assert email.to == ["Lea <lead@voc.example>"]
     assert email.subject.startswith("[Test] ")
     [test] = DigestDelivery.objects.all()
     assert (test.kind, test.status, test.requested_by) == (DigestDelivery.Kind.TEST, DigestDelivery.Status.SENT, pm)
@@ -162,7 +162,7 @@ def test_the_send_test_action_sends_one_test_to_each_selected_subscription(pm_cl
     response = pm_client.post(SUBSCRIPTIONS, {"action": "send_test_now", "_selected_action": selected})
 
     assert response.status_code == 302
-    assert sorted(email.to[0] for email in mail.outbox) == ["lead@voc.example", "other@voc.example"]
+    assert sorted(email.to[0] for email in mail.outbox) == ["Lea <lead@voc.example>", "other@voc.example"]
     assert DigestDelivery.objects.filter(kind=DigestDelivery.Kind.TEST, status=DigestDelivery.Status.SENT).count() == 2
 
 

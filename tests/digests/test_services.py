@@ -90,11 +90,24 @@ def test_retries_back_off_doubling_up_to_an_hour():
     assert [retry_delay(attempts).total_seconds() for attempts in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
 
 
+def test_a_permanent_refusal_fails_at_once_with_the_reason(week, monkeypatch):
+    subscription_due()
+
+    def refused(self, fail_silently=False):
+        raise smtplib.SMTPRecipientsRefused({"lead@example.com": (550, b"5.1.1 No such user")})
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refused)
+    [delivery] = send_due()
+
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 1)
+    assert "No such user" in delivery.error
+
+
 def test_after_the_last_attempt_a_delivery_fails_with_its_reason_and_an_admin_can_retry_it(week, monkeypatch):
     subscription_due()
 
     def refused(self, fail_silently=False):
-        raise smtplib.SMTPRecipientsRefused({"lead@example.com": (550, b"No such user")})
+        raise smtplib.SMTPRecipientsRefused({"lead@example.com": (450, b"4.2.1 Mailbox busy")})
 
     monkeypatch.setattr(mail.EmailMessage, "send", refused)
     now = timezone.now()
@@ -104,7 +117,7 @@ def test_after_the_last_attempt_a_delivery_fails_with_its_reason_and_an_admin_ca
 
     delivery = DigestDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Status.FAILED, settings.VOC_DIGEST_MAX_ATTEMPTS)
-    assert "No such user" in delivery.error
+    assert "Mailbox busy" in delivery.error
     assert delivery_retry(delivery).status == Status.PENDING
 
 
@@ -262,3 +275,29 @@ def test_workers_racing_for_one_delivery_send_it_once(week):
     assert len(mail.outbox) == 1
     assert Status.SENT in statuses
     assert DigestDelivery.objects.get().status == Status.SENT
+
+
+def test_a_theme_name_with_a_line_break_cannot_break_the_subject_header(week):
+    week.rising.human_name = "Card delivery\r\nBcc: everyone@example.com"
+    week.rising.save()
+    subscription_due()
+
+    [delivery] = send_due()
+
+    assert delivery.status == Status.SENT
+    assert mail.outbox[0].subject == "voc weekly: Card delivery Bcc: everyone@example.com rose the most (all feedback)"
+    assert mail.outbox[0].recipients() == ["lead@example.com"]
+
+
+def test_a_digest_that_cannot_be_built_is_retried_with_the_reason_and_nothing_is_sent(week, monkeypatch):
+    subscription_due()
+
+    def broken(**kwargs):
+        raise RuntimeError("snapshot table is being rebuilt")
+
+    monkeypatch.setattr("voc.digests.services.digest_build", broken)
+    [delivery] = send_due()
+
+    assert (delivery.status, delivery.smtp_started_at) == (Status.PENDING, None)
+    assert "snapshot table is being rebuilt" in delivery.error
+    assert mail.outbox == []

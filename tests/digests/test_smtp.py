@@ -31,7 +31,7 @@ def test_the_digest_arrives_with_its_headers(received, settings):
     subscription, delivery, message = received
 
     assert delivery.status == Status.SENT
-    assert message["To"] == "lead@example.com"
+    assert message["To"] == "Lee Lead <lead@example.com>"
     assert message["From"] == settings.DEFAULT_FROM_EMAIL
     assert message["Subject"] == "voc weekly: Card delivery delays rose the most (all feedback)"
     assert message["Message-ID"] == delivery.message_id
@@ -70,6 +70,15 @@ def test_the_sparklines_are_inline_png_parts_the_html_points_at(received):
         assert image.get_content().startswith(b"\x89PNG\r\n\x1a\n")
         assert image.get_content_disposition() == "inline"
     assert "http://" not in "".join(re.findall(r'<img[^>]+src="([^"]+)"', html))
+
+
+def test_dates_are_shown_in_the_subscribers_time_zone(week, smtp_server):
+    subscription_due(timezone="Asia/Tokyo")
+
+    send_due(now=timezone.now())
+
+    html = smtp_server.messages[0].get_body(preferencelist=("html",)).get_content()
+    assert "JST." in html
 
 
 def test_every_theme_links_to_its_admin_page(received, week):

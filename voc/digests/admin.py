@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -103,7 +103,7 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         rendered = digest_render(
             digest_build(filters=DigestFilters.of(subscription)), unsubscribe_url=unsubscribe_url(subscription),
-            inline_images=False, recipient_name=subscription.recipient_name,
+            inline_images=False, time_zone=subscription.timezone,
         )
         if request.GET.get("format") == "text":
             return HttpResponse(rendered.text, content_type="text/plain; charset=utf-8")

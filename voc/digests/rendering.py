@@ -28,9 +28,10 @@ class RenderedDigest:
 
 def digest_render(
     digest: Digest, *, unsubscribe_url: str = "", inline_images: bool = True, resend: bool = False,
-    test: bool = False, recipient_name: str = "",
+    test: bool = False, time_zone: str = "UTC",
 ) -> RenderedDigest:
-    """inline_images: sparklines as cid: parts of the email; off, as data: URLs, for a browser or a file."""
+    """inline_images: sparklines as cid: parts of the email; off, as data: URLs, for a browser or a file.
+    time_zone: the subscriber's, for the dates the email shows."""
     images: dict[str, bytes] = {}
     sparklines: dict[int, str] = {}
     for line in _lines(digest):
@@ -44,14 +45,15 @@ def digest_render(
         else:
             sparklines[line.theme.pk] = "data:image/png;base64," + base64.b64encode(png).decode()
     prefix = "[Test] " if test else "[Resent] " if resend else ""
+    # One line, whatever a theme's name holds: a line break in a header would refuse the whole email.
     context = {
         "digest": digest,
         "sparklines": sparklines,
         "unsubscribe_url": unsubscribe_url,
         "resend": resend,
         "test": test,
-        "recipient_name": recipient_name,
-        "subject": prefix + digest.subject,
+        "time_zone": time_zone,
+        "subject": " ".join((prefix + digest.subject).split()),
     }
     return RenderedDigest(
         subject=context["subject"],

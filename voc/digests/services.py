@@ -11,6 +11,7 @@ import logging
 import secrets
 import smtplib
 from datetime import date, datetime, timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 from django.conf import settings
@@ -75,28 +76,32 @@ def delivery_attempt(delivery_id: int, *, now: datetime | None = None) -> Digest
 
     try:
         digest = digest_build(filters=DigestFilters.of(subscription), now=started)
-    except Exception as error:  # a bug or a database hiccup: recorded and retried, never lost
+        if delivery.kind == DigestDelivery.Kind.WEEKLY and digest.quiet and not subscription.send_when_quiet:
+            return _finish(
+                delivery, Status.SKIPPED, error="a quiet week (no new feedback); the subscriber chose no email"
+            )
+        link = unsubscribe_url(subscription)
+        rendered = digest_render(
+            digest, unsubscribe_url=link, resend=delivery.resend, test=delivery.kind == DigestDelivery.Kind.TEST,
+            time_zone=subscription.timezone,
+        )
+        message = digest_email(
+            rendered, to=formataddr((subscription.recipient_name, delivery.recipient)), message_id=delivery.message_id,
+            unsubscribe_url=link,
+            headers={"X-Voc-Digest": f"{subscription.pk}/{delivery.week:%G-W%V}/{delivery.kind}"}
+            | ({"X-Voc-Resend": "yes"} if delivery.resend else {}),
+        )
+        message.message()  # builds the MIME message and checks its headers now, before anything reaches SMTP
+    except Exception as error:  # a bug, bad data or a database hiccup: recorded and retried, never lost
         logger.exception("building the digest for delivery %s failed", delivery.pk)
         return _retry_or_fail(delivery, f"building the digest failed: {error!r}", now=started)
-    if delivery.kind == DigestDelivery.Kind.WEEKLY and digest.quiet and not subscription.send_when_quiet:
-        return _finish(delivery, Status.SKIPPED, error="a quiet week (no new feedback); the subscriber chose no email")
-
-    link = unsubscribe_url(subscription)
-    rendered = digest_render(
-        digest, unsubscribe_url=link, resend=delivery.resend, test=delivery.kind == DigestDelivery.Kind.TEST,
-        recipient_name=subscription.recipient_name,
-    )
-    message = digest_email(
-        rendered, to=delivery.recipient, message_id=delivery.message_id, unsubscribe_url=link,
-        headers={"X-Voc-Digest": f"{subscription.pk}/{delivery.week:%G-W%V}/{delivery.kind}"}
-        | ({"X-Voc-Resend": "yes"} if delivery.resend else {}),
-    )
     DigestDelivery.objects.filter(pk=delivery.pk).update(smtp_started_at=timezone.now(), subject=rendered.subject)
     try:
         message.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as error:
         # The server refused the message or could not be reached: nothing was delivered, so a retry is no resend.
-        return _retry_or_fail(delivery, f"SMTP: {error!r}", now=started)
+        # A permanent refusal (5xx, e.g. no such mailbox) will not change by asking again.
+        return _retry_or_fail(delivery, f"SMTP: {error!r}", now=started, give_up=_permanent(error))
     delivery.subject, delivery.text_body = rendered.subject, rendered.text
     return _finish(delivery, Status.SENT, error=delivery.error if delivery.resend else "")
 
@@ -112,11 +117,17 @@ def _finish(delivery: DigestDelivery, status: str, *, error: str) -> DigestDeliv
     return delivery
 
 
-def _retry_or_fail(delivery: DigestDelivery, error: str, *, now: datetime) -> DigestDelivery:
+def _permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _retry_or_fail(delivery: DigestDelivery, error: str, *, now: datetime, give_up: bool = False) -> DigestDelivery:
     delivery.error = error
     delivery.lease_until = None
     delivery.smtp_started_at = None
-    if delivery.attempts >= settings.VOC_DIGEST_MAX_ATTEMPTS:
+    if give_up or delivery.attempts >= settings.VOC_DIGEST_MAX_ATTEMPTS:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = None
         logger.error("digest delivery %s failed after %s attempts: %s", delivery.pk, delivery.attempts, error)
@@ -184,7 +195,7 @@ def digest_preview_write(recipient: str, path: Path, *, now: datetime | None = N
     rendered = digest_render(
         digest_build(filters=filters, now=now), inline_images=False,
         unsubscribe_url=unsubscribe_url(subscription) if subscription else "",
-        recipient_name=subscription.recipient_name if subscription else "",
+        time_zone=subscription.timezone if subscription else "UTC",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(rendered.html, encoding="utf-8")
