@@ -117,7 +117,9 @@ def webhook_receive(*, source: Source, body: bytes, headers, method: str = "POST
     try:
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(source=source, key=key, body=body)
-            transaction.on_commit(lambda: webhook_process_task.delay(delivery.pk))
+            # robust: the delivery is stored, so the sender gets its 2xx even with the broker down; the webhook
+            # sweeper on beat hands it to a worker later.
+            transaction.on_commit(lambda: webhook_process_task.delay(delivery.pk), robust=True)
     except IntegrityError:
         return Received(WebhookDelivery.objects.get(source=source, key=key), duplicate=True)
     return Received(delivery, duplicate=False)

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,42 +39,74 @@ def celery_worker(transactional_db, redis_url):
 
     The test process sends to the broker for the duration (no in-process execution).
     """
+    queue = f"voc-test-{uuid.uuid4().hex[:8]}"
+    with broker_used(redis_url, queue):
+        process, _ = worker_start(redis_url, queue)
+        try:
+            yield process
+        finally:
+            worker_stop(process)
+
+
+@contextmanager
+def broker_used(broker_url: str, queue: str):
+    """Send this process's tasks to a real broker and queue for the duration, instead of running them in-process."""
     from config.celery_app import app
 
-    queue = f"voc-test-{uuid.uuid4().hex[:8]}"
-    test_db = settings.DATABASES["default"]
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    app.conf.broker_url = broker_url
+    _producer_pool_reset(app)
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url = previous
+        _producer_pool_reset(app)
+
+
+def _producer_pool_reset(app) -> None:
+    """Celery caches its connection and producer pools for the broker it first sent to; forget them so the next
+    send connects to the broker configured now (kombu keeps one pool per broker URL)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def worker_start(broker_url: str, queue: str, *, name: str = "worker", **env_extra) -> tuple[subprocess.Popen, Path]:
+    """Start a `celery worker` process (solo pool) on the queue, against the test database; returns it once ready,
+    with its log file."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(test_db),
-        "CELERY_BROKER_URL": redis_url,
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "VOC_TEST_EAGER": "0",
+        **env_extra,
     }
-    log_path = PROJECT_ROOT / "var" / f"{queue}.log"
+    # var/<queue>.log for the queue's first worker, which tests read; others by their name.
+    log_path = PROJECT_ROOT / "var" / (f"{queue}.log" if name == "worker" else f"{queue}-{name}.log")
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "INFO", "-Q", queue],
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "INFO", "-Q", queue,
+             "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    previous = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    app.conf.broker_url = redis_url
+    _wait_for(lambda: "ready." in log_path.read_text(), timeout=60, what="celery worker start", log=log_path)
+    return process, log_path
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        _wait_for(lambda: "ready." in log_path.read_text(), timeout=60, what="celery worker start", log=log_path)
-        yield process
-    finally:
-        app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url = previous
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _database_url(db: dict) -> str:

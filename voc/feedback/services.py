@@ -236,7 +236,9 @@ def _enqueue_processing(item_ids: list[int]) -> None:
 
     for start in range(0, len(item_ids), PROCESS_CHUNK):
         chunk = item_ids[start : start + PROCESS_CHUNK]
-        transaction.on_commit(lambda chunk=chunk: feedback_process_task.delay(chunk))
+        # robust: with the broker down the items are stored all the same, and the caller is told so; the sweeper on
+        # beat enqueues them from the database later. Failing here would answer an error for accepted feedback.
+        transaction.on_commit(lambda chunk=chunk: feedback_process_task.delay(chunk), robust=True)
 
 
 def feedback_process(*, item_ids: list[int]) -> int:

@@ -204,5 +204,6 @@ def _plain(value):
 
 def _snapshots_refresh_after_commit() -> None:
     """Items changed theme: the ranked list and the trends read snapshots, so refresh them once this commits."""
-    transaction.on_commit(rankings_refresh_task.delay)
-    transaction.on_commit(weeks_refresh_task.delay)
+    # robust: a broker hiccup must not turn a committed curation into an error; beat refreshes both anyway.
+    transaction.on_commit(rankings_refresh_task.delay, robust=True)
+    transaction.on_commit(weeks_refresh_task.delay, robust=True)
