@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from voc.accounts import admin_views as account_admin_views
 from voc.core import views as core_views
+from voc.core.ratelimit import login_rate_limited
 from voc.ranking import views as ranking_views
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
         admin.site.admin_view(account_admin_views.account_voice),
         name="account-voice",
     ),
+    # The only login page: failed attempts are counted, and past the limit answered 429 (voc/core/ratelimit.py).
+    path("admin/login/", login_rate_limited(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", include("voc.api.urls")),
     path("accounts/", include("voc.accounts.urls")),

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Every knob is read from the environment."""
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -184,6 +185,21 @@ VOC_DIGEST_MAX_ATTEMPTS = envint("VOC_DIGEST_MAX_ATTEMPTS", 6)
 # How long one attempt may hold a delivery; one found holding it longer died mid-send and is taken over.
 VOC_DIGEST_LEASE_SECONDS = envint("VOC_DIGEST_LEASE_SECONDS", 10 * 60)
 
+# --- Rate limits (voc/core/ratelimit.py) ---------------------------------------------------------
+# Failed logins are counted per username and per address for a window opened by the first failure; past the
+# limit, logging in is answered 429 until the window ends. An address gets more tries than a username because
+# colleagues behind one office address share it.
+VOC_LOGIN_MAX_FAILURES = envint("VOC_LOGIN_MAX_FAILURES", 5)
+VOC_LOGIN_MAX_FAILURES_PER_IP = envint("VOC_LOGIN_MAX_FAILURES_PER_IP", 20)
+VOC_LOGIN_WINDOW_SECONDS = envint("VOC_LOGIN_WINDOW_SECONDS", 5 * 60)
+if min(VOC_LOGIN_MAX_FAILURES, VOC_LOGIN_MAX_FAILURES_PER_IP, VOC_LOGIN_WINDOW_SECONDS) < 1:
+    raise ImproperlyConfigured("VOC_LOGIN_MAX_FAILURES, VOC_LOGIN_MAX_FAILURES_PER_IP and VOC_LOGIN_WINDOW_SECONDS "
+                               "must be at least 1")
+# REST API requests per user, all of a user's tokens together. Generous: a batch carries up to 1,000 items.
+VOC_API_RATE = envstr("VOC_API_RATE", "600/min").strip()
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", VOC_API_RATE):
+    raise ImproperlyConfigured(f"VOC_API_RATE={VOC_API_RATE!r} is not a rate such as 600/min, 20/s or 10000/day")
+
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -194,6 +210,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["voc.core.ratelimit.ApiUserRateThrottle"],
+    # Clients are told apart by REMOTE_ADDR, never by an X-Forwarded-For header anyone can send.
+    "NUM_PROXIES": 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "voc API",

@@ -164,5 +164,6 @@ def _csv(rows: Iterable[RankedTheme], period: str) -> HttpResponse:
 
 
 def _csv_safe(text: str) -> str:
-    """A spreadsheet runs a cell that starts with =, +, - or @ as a formula; a leading quote keeps it text."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+    """A spreadsheet runs a cell that starts with =, +, - or @ as a formula, and may skip a leading tab or carriage
+    return to find one (OWASP's CSV injection list); a leading quote keeps it text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
