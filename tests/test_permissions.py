@@ -1,13 +1,17 @@
 """Who may do what: every page, for every role and method, answers with the status in this matrix.
 
 Customer-success and Product people are staff (they sign in on the admin login page) but hold only their
-group's permissions; "admin" is a staff user in the Admin group; "superuser" bypasses permissions.
+group's permissions; "admin" is a staff user in the Admin group; "superuser" bypasses permissions. The client
+enforces CSRF as a browser session would: every POST carries the token, and one without it is refused.
 """
 
 import uuid
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from tests.factories import AccountFactory, FeedbackItemFactory, UserFactory
 from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
@@ -124,19 +128,35 @@ def _user_for(role: str):
     return UserFactory(roles=[group])
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
-def test_each_role_gets_the_expected_answer(client, method, url, role, expected):
-    context = {
+def _context() -> dict:
+    return {
         "item": FeedbackItemFactory().pk, "account": AccountFactory(name="Acme").pk,
         "theme": Theme.objects.create(name="Card delivery").pk,
         "subscription": DigestSubscription.objects.create(recipient="lead@voc.example").pk,
     }
+
+
+def _with_csrf_token(client: Client, request_kwargs: dict) -> dict:
+    """What a browser sends: the CSRF cookie, and the same secret in the form (or, for JSON, in the header)."""
+    secret = get_random_string(32)
+    client.cookies[settings.CSRF_COOKIE_NAME] = secret
+    if request_kwargs.get("content_type") == "application/json":
+        return request_kwargs | {"headers": {"X-CSRFToken": secret}}
+    return request_kwargs | {"data": request_kwargs.get("data", {}) | {"csrfmiddlewaretoken": secret}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "url", "role", "expected"), CASES)
+def test_each_role_gets_the_expected_answer(method, url, role, expected):
+    client = Client(enforce_csrf_checks=True)
+    context = _context()
     user = _user_for(role)
     if user is not None:
         client.force_login(user)
     path = url.format(**context)
     request_kwargs = REQUEST_KWARGS[(method, url)](context) if (method, url) in REQUEST_KWARGS else {}
+    if method == "POST":
+        request_kwargs = _with_csrf_token(client, request_kwargs)
     response = getattr(client, method.lower())(path, **request_kwargs)
 
     if expected == LOGIN:
@@ -146,3 +166,19 @@ def test_each_role_gets_the_expected_answer(client, method, url, role, expected)
         assert response.status_code == expected
         if expected == DONE:
             assert not response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", [url for method, url, *answers in MATRIX if method == "POST" and answers[-1] in (DONE, CREATED)]
+)
+def test_a_post_without_the_csrf_token_is_refused_even_for_a_superuser(url):
+    client = Client(enforce_csrf_checks=True)
+    context = _context()
+    client.force_login(UserFactory(is_superuser=True))
+    request_kwargs = REQUEST_KWARGS[("POST", url)](context) if ("POST", url) in REQUEST_KWARGS else {}
+
+    response = client.post(url.format(**context), **request_kwargs)
+
+    assert response.status_code == FORBIDDEN
+    assert b"CSRF" in response.content
