@@ -9,7 +9,7 @@ import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from voc.feedback.models import Source
 
@@ -73,6 +73,15 @@ class Connector:
         if not value:
             raise PermanentError(f"environment variable {variable} (setting {setting!r}) is not set")
         return value
+
+
+def epoch_iso(seconds) -> str:
+    """Seconds since 1970 as ISO 8601 text. A number that is no time Python can hold (milliseconds sent as seconds,
+    say) is passed on as it is, so record_clean refuses that one record with a reason instead of the page failing."""
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(seconds)
 
 
 # Source kind → the connector class, by dotted path so that a source's package loads only when used.

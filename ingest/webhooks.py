@@ -9,6 +9,7 @@ import hmac
 import importlib
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -71,7 +72,8 @@ def timestamp_fresh(timestamp: str | float | None, *, now: float | None = None) 
         moment = float(timestamp) if timestamp and not timestamp.endswith("Z") else _iso_seconds(timestamp)
     except (TypeError, ValueError, AttributeError):
         raise WebhookRefused("the signed timestamp is unreadable") from None
-    if abs((now or time.time()) - moment) > MAX_AGE_SECONDS:
+    # NaN is no time at all, and would pass the comparison below: float("nan") reads it from "nan".
+    if not math.isfinite(moment) or abs((now or time.time()) - moment) > MAX_AGE_SECONDS:
         raise WebhookRefused("the signed timestamp is more than 5 minutes from now")
 
 
@@ -144,7 +146,9 @@ def webhook_process(*, delivery_id: int) -> WebhookDelivery | None:
         if not error.permanent:
             raise
         return WebhookDelivery.objects.get(pk=delivery.pk)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    # OverflowError: a number no date holds; RecursionError: JSON nested too deeply. Raised, either would leave the
+    # delivery received, and the sweeper would hand it to a worker again every 5 minutes, forever.
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError) as error:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.FAILED, error=f"unreadable payload: {type(error).__name__}: {error}"[:2000]
         )

@@ -35,7 +35,7 @@ class HubSpotReceiver(Receiver):
             raise WebhookRefused("the signature does not match")
         try:
             seconds = str(int(timestamp) / 1000)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: more digits than a float holds
             raise WebhookRefused("the signed timestamp is missing or unreadable") from None
         timestamp_fresh(seconds)
 
@@ -43,7 +43,8 @@ class HubSpotReceiver(Receiver):
         """The batch's event ids; HubSpot's retry of a batch sends the same events with a new attemptNumber."""
         try:
             event_ids = sorted(int(event["eventId"]) for event in json.loads(body))
-        except (ValueError, TypeError, KeyError):
+        # OverflowError: an infinite event id (1e400); RecursionError: nested too deeply to parse
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
             return super().key(body, headers)
         if not event_ids:
             return super().key(body, headers)

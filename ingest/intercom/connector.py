@@ -6,13 +6,13 @@ starts again at the second of the last change it saw (asking "> that second - 1"
 deduplicated by the conversation id.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from ingest.base import Connector, Page
+from ingest.base import Connector, Page, epoch_iso
 from ingest.intercom.client import PAGE_SIZE, REQUESTS_PER_MINUTE, IntercomClient
 from ingest.text import html_text
 
@@ -80,7 +80,7 @@ def conversation_record(conversation: dict, *, workspace: str = "_") -> tuple[di
         "text": text,
         "author_email": author.get("email") or "",
         "author_name": author.get("name") or "",
-        "occurred_at": datetime.fromtimestamp(int(created_at), UTC).isoformat() if created_at else None,
+        "occurred_at": epoch_iso(created_at) if created_at else None,
         "url": INBOX_URL.format(workspace=workspace, id=conversation["id"]),
         "metadata": {
             "state": conversation.get("state"),

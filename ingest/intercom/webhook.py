@@ -39,7 +39,7 @@ class IntercomReceiver(Receiver):
 def _notification(body: bytes) -> dict:
     try:
         notification = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         raise WebhookRefused("the body is not JSON") from None
     if not isinstance(notification, dict):
         raise WebhookRefused("the body is not a notification object")

@@ -5,11 +5,11 @@ can tie and its listings shift as posts are removed, so the boundary is moved ba
 posts seen twice are deduplicated by their id.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ingest.base import Connector, Page
+from ingest.base import Connector, Page, epoch_iso
 from ingest.reddit.client import RedditClient
 
 LOOK_BACK = timedelta(minutes=30)
@@ -71,7 +71,7 @@ def post_record(post: dict) -> dict:
         "title": post.get("title", ""),
         "text": text,
         "author_handle": f"u/{post['author']}",
-        "occurred_at": datetime.fromtimestamp(float(post["created_utc"]), UTC).isoformat(),
+        "occurred_at": epoch_iso(post["created_utc"]),
         "url": f"https://www.reddit.com{post.get('permalink', '')}",
         "metadata": {"subreddit": post.get("subreddit"), "score": post.get("score"),
                      "comments": post.get("num_comments")},

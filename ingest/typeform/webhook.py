@@ -55,5 +55,5 @@ def _submitted_seconds(body: bytes) -> str:
 def _json_or_none(body: bytes):
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         return None

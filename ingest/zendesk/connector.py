@@ -46,7 +46,8 @@ class ZendeskConnector(Connector):
 
 def ticket_record(ticket: dict, requester: dict, *, base_url: str) -> dict:
     return {
-        "external_id": str(ticket.get("id", "")),
+        # A null id (a webhook template can send one) must not become the id "None" that every such ticket shares.
+        "external_id": str(ticket["id"]) if ticket.get("id") is not None else "",
         "kind": "ticket",
         "title": ticket.get("subject") or "",
         "text": ticket.get("description") or "",

@@ -125,6 +125,9 @@ class AccountRefSerializer(serializers.ModelSerializer):
 
 class FeedbackItemSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source.name", read_only=True)
+    # Plain strings, not the model's URL and email formats: most items have neither, and "" is no URL or email.
+    url = serializers.CharField(read_only=True, help_text="An http or https URL, or empty.")
+    author_email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
     account = AccountRefSerializer(read_only=True, allow_null=True)
     rating = serializers.DecimalField(
         max_digits=4, decimal_places=2, min_value=0, max_value=10, coerce_to_string=False, allow_null=True,

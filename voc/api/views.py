@@ -1,7 +1,9 @@
 """REST API views: HTTP in and out only; records are validated and stored by feedback_ingest_batch."""
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -164,6 +166,12 @@ class FeedbackDetailView(ApiView):
         if item is None:
             raise exceptions.NotFound(f"No feedback item has id {item_id}.")
         return Response(FeedbackItemSerializer(item).data)
+
+
+@csrf_exempt  # it changes nothing; a POST would otherwise get Django's HTML CSRF page instead of this answer
+def api_path_unknown(request):
+    """404 as JSON, like every other answer of the API, for a path under /api/v1/ that names nothing."""
+    return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
 
 
 def _check_declared_size(request) -> None:

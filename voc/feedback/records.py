@@ -26,6 +26,8 @@ MAX_TITLE_CHARS = 500
 MAX_METADATA_BYTES = 16 * 1024
 # Clocks drift and time zones get mangled; beyond a day ahead a date is wrong, not early.
 MAX_FUTURE_SKEW = dt.timedelta(days=1)
+# The largest id a bigint column holds; a larger account id would fail the lookup (SQLite) instead of being refused.
+MAX_ACCOUNT_ID = 2**63 - 1
 
 # The item kind a source implies when a record does not say; sources like the API carry any kind.
 DEFAULT_KIND_BY_SOURCE = {
@@ -148,7 +150,7 @@ def record_clean(raw: Mapping, *, source: Source, default_kind: str = "") -> Cle
             errors["author_email"] = f"{author_email!r} is not an email address"
 
     occurred_at = _clean_datetime(raw.get("occurred_at"), errors)
-    account_id = _clean_int(raw.get("account_id"), "account_id", errors, minimum=1)
+    account_id = _clean_int(raw.get("account_id"), "account_id", errors, minimum=1, maximum=MAX_ACCOUNT_ID)
     nps_score = _clean_int(raw.get("nps_score"), "nps_score", errors, minimum=0, maximum=10)
     rating = _clean_rating(raw.get("rating"), errors)
     metadata = _clean_metadata(raw.get("metadata"), errors)
@@ -216,6 +218,13 @@ def _clean_datetime(value, errors: dict[str, str]) -> dt.datetime:
         return now
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
+    try:
+        # In UTC, as it is stored: PostgreSQL cannot read an offset with seconds (+00:00:01.5), and
+        # 0001-01-01T00:00+01:00 is a year before 1 in UTC, which Python cannot hold.
+        parsed = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        errors["occurred_at"] = f"{value!r} is out of range"
+        return now
     if parsed > now + MAX_FUTURE_SKEW:
         errors["occurred_at"] = f"{value} is in the future"
     return parsed
@@ -231,7 +240,7 @@ def _clean_int(value, name: str, errors: dict[str, str], *, minimum: int, maximu
         number = int(value)
         if isinstance(value, float) and number != value:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: infinity, which JSON's 1e400 parses to
         errors[name] = f"{value!r} is not an integer"
         return None
     if number < minimum or (maximum is not None and number > maximum):
@@ -263,7 +272,8 @@ def _clean_metadata(value, errors: dict[str, str]) -> dict:
         errors["metadata"] = "must be a JSON object"
         return {}
     try:
-        encoded = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        # NaN and Infinity are not JSON: PostgreSQL's jsonb and SQLite's JSON refuse them, failing the whole batch.
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError):
         errors["metadata"] = "must contain only JSON values and valid text"
         return {}

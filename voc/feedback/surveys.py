@@ -40,7 +40,10 @@ def survey_csv_import(*, source: Source, data: bytes) -> SurveyImport:
     except UnicodeDecodeError as error:
         raise SurveyFileError(f"the file is not UTF-8 (byte {error.start}); export it as CSV UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [_column_name(name) for name in next(reader, [])]
+    try:
+        header = [_column_name(name) for name in next(reader, [])]
+    except csv.Error as error:
+        raise SurveyFileError(f"the header row is not valid CSV: {error}") from None
     columns = {field: next((header.index(name) for name in names if name in header), None)
                for field, names in COLUMNS.items()}
     if columns["text"] is None:
@@ -48,7 +51,19 @@ def survey_csv_import(*, source: Source, data: bytes) -> SurveyImport:
 
     summary = SurveyImport()
     batch: list[tuple[int, dict]] = []
-    for line_number, cells in enumerate(reader, start=2):
+    line_number = 1
+    while True:
+        line_number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # A broken quote can swallow the rest of the file into one field past the csv module's limit; that
+            # row is refused with the reason, and the reader goes on after it.
+            summary.rows += 1
+            summary.rejected.append((line_number, f"malformed CSV: {error}"))
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         summary.rows += 1

@@ -51,7 +51,9 @@ _SIGN_OFF = re.compile(
 _SIGNATURE_MAX_LINES = 5
 _SIGNATURE_MAX_LINE_LENGTH = 50
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The local part takes every character RFC 5322 allows there ("o'brien", "{ops}"), not only the common ones, or
+# an address like "{@acme.io" would pass whole.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Country code, two check digits, then 11-30 letters/digits, written compactly or in groups of four.
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
 # 13-19 digits, optionally split by single spaces or dashes; not inside a word, a "+phone" or "INV-2025-...".
