@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from voc.accounts.models import Account
@@ -248,6 +248,35 @@ def feedback_process(*, item_ids: list[int]) -> int:
     6 ms/item on SQLite here). A failing item counts its attempts and is parked as failed after
     VOC_PROCESS_MAX_ATTEMPTS, and never blocks the rest; redelivered ids that are already done are skipped.
     """
+    try:
+        return _chunk_process(item_ids)
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone: the task retries the whole chunk on a new one
+    except Exception as error:
+        # A batched step (resolution, assignment) failed for the whole chunk: one bad item must not hold back the
+        # rest, or be retried with them forever. Item by item, the good ones go through and the bad one counts
+        # its attempts until it is parked with its reason.
+        if len(item_ids) == 1:
+            _attempt_fail(item_ids[0], error)
+            return 0
+        logger.warning("Processing a chunk of %d items failed (%r); processing them one by one", len(item_ids), error)
+        return sum(feedback_process(item_ids=[item_id]) for item_id in item_ids)
+
+
+def _attempt_fail(item_id: int, error: Exception) -> None:
+    logger.error("Processing feedback item %s failed: %r", item_id, error)
+    with transaction.atomic():
+        item = FeedbackItem.objects.select_for_update().filter(pk=item_id, status=FeedbackItem.Status.PENDING).first()
+        if item is None:
+            return
+        item.attempts += 1
+        item.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if item.attempts >= settings.VOC_PROCESS_MAX_ATTEMPTS:
+            item.status = FeedbackItem.Status.FAILED
+        item.save(update_fields=["attempts", "last_error", "status"])
+
+
+def _chunk_process(item_ids: list[int]) -> int:
     with transaction.atomic():
         items = list(
             FeedbackItem.objects.select_for_update()
@@ -337,7 +366,8 @@ def _resolve_accounts(items: list[FeedbackItem]) -> int:
             Author(
                 email=item.author_email,
                 handle=item.author_handle,
-                account_crm_id=item.metadata.get("account_crm_id", ""),
+                # Text only: metadata is the sender's, and an object there would break the whole lookup.
+                account_crm_id=crm_id if isinstance(crm_id := item.metadata.get("account_crm_id"), str) else "",
                 source_kind=item.source.kind,
             )
             for item in items

@@ -1,5 +1,5 @@
-"""The broker refusing a task after the data is committed: the caller is told what was stored, and the sweepers
-hand the work over from the database later."""
+"""Work that cannot be handed over or done at once: the broker refusing a task after the data is committed (the
+caller is told what was stored, and the sweepers hand the work over later), and items that break processing."""
 
 import datetime as dt
 import json
@@ -11,8 +11,9 @@ from kombu.exceptions import OperationalError
 from ingest.tasks import webhooks_sweep_task
 from tests.factories import SourceFactory
 from tests.ingest.test_webhooks import SECRET, post, voc_signed
+from voc.feedback import services
 from voc.feedback.models import FeedbackItem, Source, WebhookDelivery
-from voc.feedback.services import feedback_sweep
+from voc.feedback.services import feedback_ingest_batch, feedback_process, feedback_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +76,45 @@ def test_a_webhook_stored_while_the_broker_is_down_is_acknowledged_and_swept_lat
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.PROCESSED
     assert FeedbackItem.objects.get().text == "Please add SSO"
+
+
+def test_an_item_that_breaks_a_batched_step_is_parked_without_holding_its_chunk_back(settings):
+    settings.VOC_PROCESS_MAX_ATTEMPTS = 3
+    source = SourceFactory()
+    # An object where an account's CRM id belongs once broke account resolution for the whole chunk.
+    feedback_ingest_batch(source=source, records=[
+        {"external_id": "good", "kind": "ticket", "text": "Exports time out"},
+        {"external_id": "odd", "kind": "ticket", "text": "Card declined", "metadata": {"account_crm_id": {"id": 7}}},
+    ])
+    items = list(FeedbackItem.objects.values_list("pk", flat=True))
+
+    assert feedback_process(item_ids=items) == 2
+    assert set(FeedbackItem.objects.values_list("status", flat=True)) == {FeedbackItem.Status.PROCESSED}
+
+
+def test_a_chunk_whose_batched_step_keeps_failing_goes_item_by_item_and_parks_only_the_bad_one(settings, monkeypatch):
+    settings.VOC_PROCESS_MAX_ATTEMPTS = 2
+    source = SourceFactory()
+    feedback_ingest_batch(source=source, records=[
+        {"external_id": external_id, "kind": "ticket", "text": f"Problem {external_id}"}
+        for external_id in ("a", "poison", "b")
+    ])
+    poison = FeedbackItem.objects.get(external_id="poison")
+    real_resolve = services._resolve_accounts
+
+    def resolve(items):
+        if any(item.pk == poison.pk for item in items):
+            raise TypeError("unhashable type: 'dict'")
+        return real_resolve(items)
+
+    monkeypatch.setattr(services, "_resolve_accounts", resolve)
+    ids = list(FeedbackItem.objects.order_by("pk").values_list("pk", flat=True))
+
+    assert feedback_process(item_ids=ids) == 2
+    assert feedback_process(item_ids=[poison.pk]) == 0
+
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempts) == (FeedbackItem.Status.FAILED, 2)
+    assert poison.last_error == "TypeError: unhashable type: 'dict'"
+    assert FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED).count() == 2
+    assert feedback_sweep(older_than=dt.timedelta(0)) == 0  # nothing left to loop on
