@@ -15,7 +15,6 @@ missing; emptied of feedback first) and REDIS_URL (default redis://127.0.0.1:637
 """
 
 import argparse
-import datetime as dt
 import multiprocessing
 import os
 import secrets
@@ -61,7 +60,8 @@ def main() -> None:
           "2 workers, PostgreSQL")
     print_table(["measure", "value"], load)
     if args.backlog:
-        print(f"\nDrain: {args.backlog:,} pending items, {args.workers} Celery worker processes (embed and assign)")
+        print(f"\nDrain: at least {args.backlog:,} pending items (what the load left, topped up), {args.workers} "
+              "Celery worker processes (embed and assign)")
         print_table(["measure", "value"], _drain(args, queue))
 
 
@@ -181,7 +181,7 @@ def _drain(args, queue: str) -> list[list]:
 
     from bench.themes import load_dataset
     from voc.feedback.models import FeedbackItem, Source
-    from voc.feedback.services import feedback_ingest_batch, feedback_process, feedback_sweep
+    from voc.feedback.services import PROCESS_CHUNK, feedback_ingest_batch, feedback_process
     from voc.feedback.tasks import feedback_process_task
     from voc.themes.services import themes_recluster
 
@@ -209,34 +209,37 @@ def _drain(args, queue: str) -> list[list]:
             for n in range(missing)])
     backlog = pending.count()
 
-    # Hand every pending item to the workers through Redis, as beat's sweeper does.
+    # Hand every pending item to the workers through Redis in chunks, as ingestion and the sweeper do; what the load
+    # phase queued is dropped first, so that each item is queued once.
     from config.celery_app import app
 
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(queue)
+    pending_ids = list(pending.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pending_ids), PROCESS_CHUNK):
+        feedback_process_task.delay(pending_ids[start : start + PROCESS_CHUNK])
     workers = [_worker(queue, n) for n in range(args.workers)]
     try:
         started = time.perf_counter()
-        feedback_sweep(older_than=dt.timedelta(0))
-        samples = []
-        while (left := pending.count()) > 0:
-            samples.append((time.perf_counter() - started, left))
-            time.sleep(5)
+        while pending.exists():
+            time.sleep(2)
         seconds = time.perf_counter() - started
     finally:
         for worker in workers:
             worker.terminate()
         for worker in workers:
             worker.wait(timeout=60)
-    processed = FeedbackItem.objects.filter(source=source, status=FeedbackItem.Status.PROCESSED).count()
-    themed = FeedbackItem.objects.filter(source=source, theme__isnull=False).count()
+    drained = FeedbackItem.objects.filter(pk__in=pending_ids)
     return [
         ["backlog (items)", backlog],
         ["time to empty (s)", seconds],
         ["items/s", backlog / seconds],
-        ["processed", processed],
-        ["assigned to a theme", themed],
-        ["failed", FeedbackItem.objects.filter(status=FeedbackItem.Status.FAILED).count()],
+        ["processed", drained.filter(status=FeedbackItem.Status.PROCESSED).count()],
+        ["processed more than once", drained.exclude(attempts=1).count()],
+        ["assigned to a theme", drained.filter(theme__isnull=False).count()],
+        ["failed", drained.filter(status=FeedbackItem.Status.FAILED).count()],
     ]
 
 
