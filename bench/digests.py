@@ -9,42 +9,23 @@ beat job sending every due subscription to a real SMTP server on 127.0.0.1 (aios
 more and counts the emails that arrived, which must be one per subscription.
 """
 
-import argparse
-import os
 import socket
 import statistics
 import time
 from datetime import timedelta
 
-from bench import django_setup, print_table
-from bench.pages import DEFAULT_DATABASE, SEGMENTS, _database_create, _load, _loaded
+from bench import print_table
+from bench.pages import SEGMENTS, data_set_parser, data_set_ready
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--themes", type=int, default=2_000)
-    parser.add_argument("--accounts", type=int, default=20_000)
+    parser = data_set_parser(__doc__)
     parser.add_argument("--subscriptions", type=int, default=100)
     parser.add_argument("--runs", type=int, default=10, help="builds per kind of subscription (default 10)")
-    parser.add_argument("--rebuild", action="store_true", help="load the data set again even if it is there")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
-    _database_create(os.environ["DATABASE_URL"])
-    django_setup()
+    data_set_ready(args, benchmark="bench.digests")
 
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench.digests measures the PostgreSQL deployment: point DATABASE_URL at PostgreSQL")
-    call_command("migrate", verbosity=0)
-    if args.rebuild or not _loaded(args):
-        started = time.perf_counter()
-        _load(args)
-        print(f"loaded {args.items:,} items, {args.themes:,} themes in {time.perf_counter() - started:.0f} s")
 
     from voc.ranking.models import ThemeRanking
     from voc.ranking.services import rankings_refresh, weeks_refresh

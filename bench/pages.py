@@ -31,32 +31,10 @@ ANONYMOUS_SHARE = 0.2
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=1_000_000)
-    parser.add_argument("--themes", type=int, default=2_000)
-    parser.add_argument("--accounts", type=int, default=20_000)
+    parser = data_set_parser(__doc__)
     parser.add_argument("--requests", type=int, default=40, help="requests per page kind (default 40)")
-    parser.add_argument("--rebuild", action="store_true", help="load the data set again even if it is there")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
-    _database_create(os.environ["DATABASE_URL"])
-    django_setup()
-
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("bench.pages measures the PostgreSQL deployment: point DATABASE_URL at PostgreSQL")
-    call_command("migrate", verbosity=0)
-
-    if args.rebuild or not _loaded(args):
-        started = time.perf_counter()
-        _load(args)
-        print(f"loaded {args.items:,} items, {args.themes:,} themes, {args.accounts:,} accounts "
-              f"in {time.perf_counter() - started:.0f} s")
-    else:
-        print(f"reusing the loaded data set ({args.items:,} items, {args.themes:,} themes)")
+    data_set_ready(args, benchmark="bench.pages")
 
     from voc.ranking.services import rankings_refresh, weeks_refresh
 
@@ -72,6 +50,38 @@ def main() -> None:
 
     print(f"\nPages, {args.requests} requests each, as a logged-in PM (ms)")
     print_table(["page", "p50", "p95", "max"], _pages(args))
+
+
+def data_set_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of the synthetic data set, for every benchmark that reads it."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--themes", type=int, default=2_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--rebuild", action="store_true", help="load the data set again even if it is there")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def data_set_ready(args, *, benchmark: str) -> None:
+    """Set Django up on the benchmark's PostgreSQL database, migrated, with the data set loaded (once)."""
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    _database_create(os.environ["DATABASE_URL"])
+    django_setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit(f"{benchmark} measures the PostgreSQL deployment: point DATABASE_URL at PostgreSQL")
+    call_command("migrate", verbosity=0)
+    if args.rebuild or not _loaded(args):
+        started = time.perf_counter()
+        _load(args)
+        print(f"loaded {args.items:,} items, {args.themes:,} themes, {args.accounts:,} accounts "
+              f"in {time.perf_counter() - started:.0f} s")
+    else:
+        print(f"reusing the loaded data set ({args.items:,} items, {args.themes:,} themes)")
 
 
 def _database_create(url: str) -> None:
