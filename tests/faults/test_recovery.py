@@ -27,7 +27,9 @@ def broker_down(monkeypatch):
         sent.append(self.name)
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr("celery.app.task.Task.delay", refuse)
+    # apply_async, which every delay() ends in: other tests patch delay() on single tasks, and monkeypatch leaves
+    # the bound method behind on the task, where a patch of Task.delay would no longer reach.
+    monkeypatch.setattr("celery.app.task.Task.apply_async", refuse)
     return sent
 
 

@@ -66,10 +66,7 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="About")
     def scope(self, subscription):
-        return DigestFilters(
-            product_areas=tuple(sorted(area.name for area in subscription.product_areas.all())),
-            segments=tuple(subscription.segments), tiers=tuple(subscription.tiers),
-        ).label
+        return DigestFilters.of(subscription).label
 
     @admin.display(description="Last delivery")
     def last_delivery(self, subscription):

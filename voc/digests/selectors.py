@@ -49,7 +49,8 @@ class DigestFilters:
     @classmethod
     def of(cls, subscription: DigestSubscription) -> "DigestFilters":
         return cls(
-            product_areas=tuple(sorted(subscription.product_areas.values_list("name", flat=True))),
+            # .all(): a list page that prefetched the areas reads them without a query per row.
+            product_areas=tuple(sorted(area.name for area in subscription.product_areas.all())),
             segments=tuple(sorted(subscription.segments or ())),
             tiers=tuple(sorted(subscription.tiers or ())),
         )

@@ -270,10 +270,15 @@ def _attempt_fail(item_id: int, error: Exception) -> None:
         if item is None:
             return
         item.attempts += 1
-        item.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if item.attempts >= settings.VOC_PROCESS_MAX_ATTEMPTS:
-            item.status = FeedbackItem.Status.FAILED
+        _failure_note(item, error)
         item.save(update_fields=["attempts", "last_error", "status"])
+
+
+def _failure_note(item: FeedbackItem, error: Exception) -> None:
+    """Record why an attempt failed; after the last allowed attempt the item is parked as failed."""
+    item.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if item.attempts >= settings.VOC_PROCESS_MAX_ATTEMPTS:
+        item.status = FeedbackItem.Status.FAILED
 
 
 def _chunk_process(item_ids: list[int]) -> int:
@@ -297,9 +302,7 @@ def _chunk_process(item_ids: list[int]) -> int:
                 _process_item(item)
             except Exception as error:
                 logger.exception("Processing feedback item %s failed", item.pk)
-                item.last_error = f"{type(error).__name__}: {error}"[:2000]
-                if item.attempts >= settings.VOC_PROCESS_MAX_ATTEMPTS:
-                    item.status = FeedbackItem.Status.FAILED
+                _failure_note(item, error)
                 failed.append(item)
                 continue
             item.status = FeedbackItem.Status.PROCESSED
