@@ -110,6 +110,23 @@ def test_batch_order_and_padding_do_not_change_a_vector():
     assert np.allclose(together, alone, atol=1e-4)
 
 
+def test_texts_that_differ_only_in_case_run_through_the_model_once(monkeypatch):
+    model = encoder_get().model
+    fed_rows = []
+    real_batches = model._batches
+
+    def batches(token_ids, batch_size):
+        for rows, feeds in real_batches(token_ids, batch_size):
+            fed_rows.extend(rows)
+            yield rows, feeds
+
+    monkeypatch.setattr(model, "_batches", batches)
+    great, shouting, other = encoder_get().encode(["Great app!", "GREAT APP!", "Slow app"])
+    assert len(fed_rows) == 2
+    assert np.array_equal(great, shouting)
+    assert not np.allclose(great, other)
+
+
 def test_a_converted_model_is_cached_on_disk(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     encoder_get.cache_clear()
