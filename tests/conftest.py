@@ -28,6 +28,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def pm(client):
+    """A client logged in as a product manager."""
+    from tests.factories import UserFactory
+    from voc.core.roles import PRODUCT
+
+    client.force_login(UserFactory(roles=[PRODUCT]))
+    return client
+
+
+@pytest.fixture
+def cs(client):
+    """A client logged in as customer-success staff."""
+    from tests.factories import UserFactory
+    from voc.core.roles import CUSTOMER_SUCCESS
+
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
+    return client
+
+
 @pytest.fixture(autouse=True)
 def cache_empty():
     from django.core.cache import cache

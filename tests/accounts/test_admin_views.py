@@ -18,12 +18,6 @@ def voice_url(account) -> str:
 
 
 @pytest.fixture
-def pm(client):
-    client.force_login(UserFactory(roles=[PRODUCT]))
-    return client
-
-
-@pytest.fixture
 def acme():
     return AccountFactory(name="Acme", region="EMEA")
 

@@ -3,20 +3,13 @@ import io
 
 import pytest
 
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from tests.ranking.conftest import mention
-from voc.core.roles import PRODUCT
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.curation import theme_merge
 from voc.themes.models import Theme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pm(client):
-    client.force_login(UserFactory(roles=[PRODUCT]))
-    return client
 
 
 @pytest.fixture

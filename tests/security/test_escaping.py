@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
 from voc.api.services import api_token_create
-from voc.core.roles import CUSTOMER_SUCCESS, PRODUCT
+from voc.core.roles import CUSTOMER_SUCCESS
 from voc.digests.rendering import digest_render
 from voc.digests.selectors import DigestFilters, digest_build
 from voc.feedback.forms import manual_source
@@ -54,18 +54,6 @@ def hostile():
     weeks_refresh(weeks=12)
     rankings_refresh()
     return item
-
-
-@pytest.fixture
-def cs(client):
-    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
-    return client
-
-
-@pytest.fixture
-def pm(client):
-    client.force_login(UserFactory(roles=[PRODUCT]))
-    return client
 
 
 @pytest.fixture
