@@ -6,6 +6,7 @@ neither needs the database here.
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -63,6 +64,9 @@ _ONE_STOP_WORD_GAP = " (?:(?:" + "|".join(map(re.escape, sorted(ENGLISH_STOP_WOR
 NAME_MAX_WORDS = 6
 NAME_MAX_CHARS = 60
 UNNAMED = "Unnamed theme"
+# Keywords and names come from at most this many members per theme, the ones nearest its centre: enough for
+# c-TF-IDF, bounded so naming stays linear in the number of themes.
+NAMING_SAMPLE = 300
 
 
 def theme_keywords(texts_by_theme: dict[int, list[str]], *, top_n: int = 8) -> dict[int, list[str]]:
@@ -274,3 +278,44 @@ def name_quality(
     nearest = np.argmax(name_vectors @ label_vectors.T, axis=1)
     hits = sum(labels[index] == majority_label[theme_id] for index, theme_id in zip(nearest, theme_ids, strict=True))
     return hits / len(theme_ids)
+
+
+@dataclass(frozen=True)
+class ThemeDescription:
+    """What a theme shows a person: keywords, a name, and its quotes as row indices into the described vectors."""
+
+    keywords: list[str]
+    name: str
+    quote_rows: list[int]
+
+
+def themes_describe_rows(
+    *,
+    rows_by_theme: dict[int, np.ndarray],
+    vectors: np.ndarray,
+    texts_of: Callable[[list[int]], dict[int, str]],
+    encode: Callable[[list[str]], np.ndarray] | None = None,
+) -> dict[int, ThemeDescription]:
+    """Describe every theme at once (names are unique across them): rows_by_theme maps a theme to its member rows of
+    `vectors`; texts_of returns the texts of the rows it is given (only the rows naming reads are asked for)."""
+    centroids = {theme: _unit(vectors[rows].mean(axis=0)) for theme, rows in rows_by_theme.items()}
+    nearest = {
+        theme: rows[np.argsort(-(vectors[rows] @ centroids[theme]), kind="stable")[:NAMING_SAMPLE]]
+        for theme, rows in rows_by_theme.items()
+    }
+    texts = texts_of(sorted({int(row) for rows in nearest.values() for row in rows}))
+    texts_by_theme = {theme: [texts[int(row)] for row in rows] for theme, rows in nearest.items()}
+    keywords = theme_keywords(texts_by_theme)
+    described = {}
+    for theme, rows in nearest.items():
+        quotes = representative_indices(vectors[rows], centroids[theme], count=3)
+        described[theme] = ThemeDescription(
+            keywords=keywords.get(theme, []),
+            name=theme_name(keywords.get(theme, []), texts_by_theme[theme], vectors[rows]),
+            quote_rows=[int(rows[index]) for index in quotes],
+        )
+    return described
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
