@@ -26,6 +26,7 @@ from voc.ranking.selectors import (
 )
 from voc.themes.models import Curation, Theme
 from voc.themes.preprocess import text_for_embedding
+from voc.themes.selectors import theme_quotes
 
 # The ranked list's default period: the digest's figures match what a lead sees on opening it.
 PERIOD_DAYS = 90
@@ -277,8 +278,16 @@ def money(amount: Decimal | float) -> str:
 
 
 def _quotes(theme: Theme, *, since: datetime, until: datetime, filters: dict) -> list[Quote]:
-    """A theme's freshest words from its biggest accounts, one per account, PII redacted and shortened; from the
-    week when it has any, else from the period."""
+    """The quotes the theme's page shows (its core members, picked by the theme engine), PII redacted and
+    shortened. A theme the engine has not described yet quotes its freshest words from its biggest accounts, one
+    per account, from the week when it has any, else from the period."""
+    core = theme_quotes(theme=theme)
+    if core:
+        return [
+            Quote(text=text, account=item.account.name if item.account else "")
+            for item in core
+            if (text := _shortened(text_for_embedding(item.text)))
+        ]
     for start in (since, until - timedelta(days=PERIOD_DAYS)):
         items = (
             themed_feedback(start, until, **filters)

@@ -23,6 +23,7 @@ from voc.ranking.selectors import (
     theme_week_series,
 )
 from voc.themes.models import ProductArea, Theme, ThemeEvent
+from voc.themes.selectors import theme_quotes
 
 PERIODS = {f"{days}d": days for days in RANKING_PERIODS}
 DEFAULT_PERIOD = "90d"
@@ -94,7 +95,7 @@ def theme_explain(request, theme_id: int):
     if request.GET.get("account"):
         items = items.filter(account_id=request.GET["account"])
     page = Paginator(items, 50).get_page(request.GET.get("page"))
-    quotes = FeedbackItem.objects.filter(pk__in=theme.representative_item_ids[:3]).select_related("account")
+    quotes = theme_quotes(theme=theme)
     return render(
         request,
         "admin/ranking/theme_explain.html",

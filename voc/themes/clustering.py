@@ -17,8 +17,8 @@ The principle, step by step, with no constant tuned to one data set:
    members hold fewer links to each other and modularity's null model merges neighbouring problems too early.
    The resolution grows in the same proportion as the neighbourhood shrinks: γ = ln(FIT_SAMPLE) / ln(n), 1.55
    at 600 items, 1.35 at 1,500, 1.04 at 13,000. The number of themes is whatever the data supports.
-6. Themes smaller than 0.1% of the items (and at least 5) are too small to act on; their items go to the nearest
-   surviving theme. Every other item keeps the theme the graph gave it.
+6. Themes smaller than 0.1% of the items (and at least 5) are too small to act on; each, smallest first, joins
+   the theme it shares the most link weight with. Every item keeps the theme the graph gave it.
 7. For assigning items later, each theme keeps the centroids of its finest Louvain communities (prototypes): graph
    communities are not round, and one centroid per theme would misplace their edges. An item whose best similarity
    is below the 1st percentile of the fitted items' own similarities is left unsorted.
@@ -136,37 +136,35 @@ def themes_fit(vectors: np.ndarray, *, seed: int = 0) -> tuple[ThemeModel, np.nd
     if count < 2 * MIN_THEME_ITEMS:
         return _single_theme(centred, mean), np.zeros(count, dtype=np.int64)
 
-    neighbours = _nearest_neighbours(centred, k=neighbourhood_size(count))
-    finest, themes = _louvain(neighbours, resolution=resolution(count), seed=seed)
+    edges = _jaccard_edges(_nearest_neighbours(centred, k=neighbourhood_size(count)))
+    finest, themes = _louvain(edges, count=count, resolution=resolution(count), seed=seed)
+    themes = _small_themes_absorbed(themes, edges, minimum=max(MIN_THEME_ITEMS, math.ceil(MIN_THEME_SHARE * count)))
 
-    sizes = np.bincount(themes)
-    large_enough = sizes >= max(MIN_THEME_ITEMS, math.ceil(MIN_THEME_SHARE * count))
     prototypes, prototype_themes = [], []
     for community in np.unique(finest):
         members = finest == community
-        theme = np.bincount(themes[members]).argmax()
-        if large_enough[theme]:
-            prototypes.append(_unit(centred[members].mean(axis=0, keepdims=True))[0])
-            prototype_themes.append(theme)
-    if not prototypes:
-        return _single_theme(centred, mean), np.zeros(count, dtype=np.int64)
-    # Number the surviving themes 0..m-1, largest first (ties by first member, so the numbering is canonical too).
+        prototypes.append(_unit(centred[members].mean(axis=0, keepdims=True))[0])
+        prototype_themes.append(np.bincount(themes[members]).argmax())
+    # Number the themes 0..m-1, largest first (ties by first member, so the numbering is canonical too).
+    sizes = np.bincount(themes)
     first_member = {theme: int(np.argmax(themes == theme)) for theme in set(prototype_themes)}
     survivors = sorted(set(prototype_themes), key=lambda theme: (-sizes[theme], first_member[theme]))
-    renumber = {theme: index for index, theme in enumerate(survivors)}
+    renumber = np.full(len(sizes), -1, dtype=np.int64)
+    renumber[survivors] = np.arange(len(survivors))
     model = ThemeModel(
         mean=mean.astype(np.float32),
         prototypes=np.stack(prototypes).astype(np.float32),
-        prototype_themes=np.array([renumber[theme] for theme in prototype_themes], dtype=np.int64),
+        prototype_themes=renumber[prototype_themes],
         threshold=-1.0,
     )
-    nearest, similarity = model.assign(vectors)
+    _, similarity = model.assign(vectors)
     model.threshold = float(np.percentile(similarity, UNSORTED_PERCENTILE))
-    labels = np.array([renumber.get(theme, -1) for theme in themes.tolist()], dtype=np.int64)
-    too_small = labels == -1
-    labels[too_small] = nearest[too_small]
-    # An item of a too-small theme that sits far from every theme is as unsorted here as it would be later.
-    labels[too_small & (similarity < model.threshold)] = UNSORTED
+    labels = renumber[themes]
+    # A theme that is every vote's loser in all its finest communities has no prototype; its items go to the
+    # nearest theme that has one.
+    orphans = labels == -1
+    if orphans.any():
+        labels[orphans] = model.assign(vectors[orphans])[0]
     return model, labels
 
 
@@ -180,14 +178,14 @@ def resolution(count: int) -> float:
     return max(1.0, math.log(FIT_SAMPLE) / math.log(max(count, 2)))
 
 
-def _louvain(neighbours: np.ndarray, *, resolution: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _louvain(edges, *, count: int, resolution: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(finest community, final community) per item of the Jaccard-weighted neighbour graph."""
     import random
 
     import igraph
 
-    sources, targets, weights = _jaccard_edges(neighbours)
-    graph = igraph.Graph(n=len(neighbours), edges=np.column_stack([sources, targets]).tolist())
+    sources, targets, weights = edges
+    graph = igraph.Graph(n=count, edges=np.column_stack([sources, targets]).tolist())
     graph.es["weight"] = weights.tolist()
     # A link found from both ends is one link: keep it once, at its (equal) weight.
     graph.simplify(combine_edges="max")
@@ -206,6 +204,31 @@ def _single_theme(centred: np.ndarray, mean: np.ndarray) -> ThemeModel:
         mean=mean.astype(np.float32), prototypes=prototype.astype(np.float32),
         prototype_themes=np.zeros(1, dtype=np.int64), threshold=-1.0,
     )
+
+
+def _small_themes_absorbed(themes: np.ndarray, edges, *, minimum: int) -> np.ndarray:
+    """Merge each theme below `minimum` items, smallest first, into the theme it shares the most link weight with.
+
+    Two small neighbours merge and may together be large enough; a small group with no links joins the largest
+    theme. On a few dozen items a high resolution can cut every problem into pieces below the minimum, and
+    dissolving the pieces item by item would leave nothing.
+    """
+    sources, targets, weights = edges
+    themes = themes.copy()
+    while True:
+        sizes = np.bincount(themes)
+        live = np.flatnonzero(sizes)
+        small = live[sizes[live] < minimum]
+        if not len(small) or len(live) == 1:
+            return themes
+        smallest = min(small.tolist(), key=lambda theme: (sizes[theme], theme))
+        from_theme, to_theme = themes[sources], themes[targets]
+        crossing = (from_theme == smallest) != (to_theme == smallest)
+        neighbour = np.where(from_theme[crossing] == smallest, to_theme[crossing], from_theme[crossing])
+        shared = np.bincount(neighbour, weights=weights[crossing], minlength=len(sizes))
+        sizes[smallest] = 0
+        target = int(np.argmax(shared)) if shared.max() > 0 else int(np.argmax(sizes))
+        themes[themes == smallest] = target
 
 
 def _nearest_neighbours(vectors: np.ndarray, *, k: int, chunk: int = 2048) -> np.ndarray:

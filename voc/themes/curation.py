@@ -110,7 +110,9 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
     if len(members) < 2:
         raise ValueError(f"the feedback of “{theme}” forms one group; there is nothing to split")
     centroids = {label: _unit(vectors[rows].mean(axis=0)) for label, rows in members.items()}
-    described = themes_describe(members=members, centroids=centroids, vectors=vectors, item_ids=item_ids)
+    described = themes_describe(
+        members=members, centroids=centroids, vectors=vectors, item_ids=item_ids, exclude_theme_ids=[theme.pk]
+    )
     quote_ids = [item_id for fields in described.values() for item_id in fields["representative_item_ids"]]
     texts = dict(FeedbackItem.objects.filter(pk__in=quote_ids).values_list("pk", "text"))
     parts = [

@@ -147,7 +147,7 @@ def theme_keywords(texts_by_theme: dict[int, list[str]], *, top_n: int = 8) -> d
 def _clean_for_keywords(text: str) -> str:
     # The placeholders are dropped too: "[email]" would otherwise become the keyword "email". Links, @handles and
     # #tags name no problem.
-    return _PLACEHOLDER.sub(" ", pii_redact(_NOT_WORDS.sub(" ", text or "")))
+    return _PLACEHOLDER.sub(" ", _NOT_WORDS.sub(" ", pii_redact(text or "")))
 
 
 def _fit_counts(texts: list[str]):
@@ -338,9 +338,11 @@ def themes_describe_rows(
     vectors: np.ndarray,
     texts_of: Callable[[list[int]], dict[int, str]],
     encode: Callable[[list[str]], np.ndarray],
+    taken_names: frozenset[str] = frozenset(),
 ) -> dict[int, ThemeDescription]:
-    """Describe every theme at once (names are unique across them): rows_by_theme maps a theme to its member rows of
-    `vectors`; texts_of returns the texts of the rows it is given (only the rows naming reads are asked for)."""
+    """Describe every theme at once (names are unique across them and unlike any of taken_names): rows_by_theme
+    maps a theme to its member rows of `vectors`; texts_of returns the texts of the rows it is given (only the rows
+    naming reads are asked for)."""
     themes = [theme for theme, rows in rows_by_theme.items() if len(rows)]
     if not themes:
         return {}
@@ -356,7 +358,10 @@ def themes_describe_rows(
     texts_by_theme = {theme: [texts[int(row)] for row in nearest[theme]] for theme in themes}
 
     keywords = theme_keywords(texts_by_theme)
-    names = themes_name(texts_by_theme=texts_by_theme, centres=centres, mean=mean, keywords=keywords, encode=encode)
+    names = themes_name(
+        texts_by_theme=texts_by_theme, centres=centres, mean=mean, keywords=keywords, encode=encode,
+        taken_names=taken_names,
+    )
     described = {}
     for index, theme in enumerate(themes):
         rows = nearest[theme]
@@ -401,8 +406,9 @@ def themes_name(
     mean: np.ndarray,
     keywords: dict[int, list[str]],
     encode: Callable[[list[str]], np.ndarray],
+    taken_names: frozenset[str] = frozenset(),
 ) -> dict[int, str]:
-    """A unique name per theme (centres: one centred unit row per theme, in texts_by_theme's order).
+    """A unique name per theme, unlike any of taken_names (centres: a centred unit row per theme, in order).
 
     The principle: a theme's name is a phrase its customers wrote (see phrase_candidates), and of those the one
     the embedding model that formed the theme finds says it best. Each phrase is scored by the mean of how near it
@@ -421,8 +427,10 @@ def themes_name(
     candidates = {theme: phrase_candidates(texts_by_theme[theme], common=common) for theme in themes}
     phrases = sorted({phrase for found in candidates.values() for phrase in found})
     pairs = []
-    if phrases:
-        phrase_vectors = _unit(np.asarray(encode(phrases), dtype=np.float32) - mean)
+    phrase_vectors = np.asarray(encode(phrases), dtype=np.float32) if phrases else np.zeros((0, 0))
+    # Vectors from another model (a model change not yet re-embedded) cannot judge phrases: keyword names then.
+    if phrases and phrase_vectors.shape[1] == centres.shape[1]:
+        phrase_vectors = _unit(phrase_vectors - mean)
         similarity = phrase_vectors @ centres.T
         column = {phrase: row for row, phrase in enumerate(phrases)}
         for index, theme in enumerate(themes):
@@ -432,7 +440,7 @@ def themes_name(
                 score = float(scores[index] - 0.5 * (others.max() if len(others) else 0.0))
                 pairs.append((-score, index, phrase))
     names: dict[int, str] = {}
-    taken: set[str] = set()
+    taken = {name.lower() for name in taken_names}
     for _, index, phrase in sorted(pairs):
         theme = themes[index]
         name = _sentence_case(candidates[theme][phrase].display)

@@ -2,7 +2,7 @@
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 from django.db import transaction
@@ -15,7 +15,7 @@ from voc.feedback.models import FeedbackItem
 from voc.themes.clustering import UNSORTED, ThemeModel, themes_cluster
 from voc.themes.embedding import encoder_get, vector_from_bytes
 from voc.themes.models import ClusterRun, Embedding, Theme, ThemeEvent
-from voc.themes.naming import representative_indices, theme_keywords, theme_name
+from voc.themes.naming import themes_describe_rows
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +23,6 @@ logger = logging.getLogger(__name__)
 # (Jaccard), or, for a theme whose members mostly left, when their centres nearly coincide.
 MATCH_MIN_OVERLAP = 0.2
 MATCH_MIN_CENTROID_SIMILARITY = 0.9
-# Keywords come from at most this many members per theme, the ones nearest its centre: enough for c-TF-IDF,
-# bounded so naming stays linear in the number of themes.
-NAMING_SAMPLE = 300
 
 ASSIGNED_BY = FeedbackItem.ThemeAssignedBy
 
@@ -231,7 +228,10 @@ def _record_lineage(
 
 
 def _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned) -> None:
-    described = themes_describe(members=members, centroids=centroids, vectors=vectors, item_ids=item_ids)
+    described = themes_describe(
+        members=members, centroids=centroids, vectors=vectors, item_ids=item_ids,
+        exclude_theme_ids=[theme.pk for theme in themes_by_cluster.values()],
+    )
     for cluster, theme in themes_by_cluster.items():
         for field, value in described[cluster].items():
             setattr(theme, field, value)
@@ -240,35 +240,37 @@ def _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned) 
 
 
 def themes_describe(
-    *, members: dict[int, np.ndarray], centroids: dict[int, np.ndarray], vectors: np.ndarray, item_ids: list[int]
+    *,
+    members: dict[int, np.ndarray],
+    centroids: dict[int, np.ndarray],
+    vectors: np.ndarray,
+    item_ids: list[int],
+    exclude_theme_ids: Collection[int] = (),
 ) -> dict[int, dict]:
-    """Keywords, an engine name, three quotes, size and centre for each group of rows: Theme field values by group."""
-    texts_by_cluster: dict[int, list[str]] = {}
-    nearest_by_cluster: dict[int, list[int]] = {}
-    for cluster, rows in members.items():
-        closeness = vectors[rows] @ centroids[cluster]
-        nearest = rows[np.argsort(-closeness)[:NAMING_SAMPLE]]
-        nearest_by_cluster[cluster] = nearest.tolist()
-    texts = dict(
-        FeedbackItem.objects.filter(
-            pk__in=[item_ids[index] for rows in nearest_by_cluster.values() for index in rows]
-        ).values_list("pk", "text")
+    """Keywords, an engine name, three quotes, size and centre for each group of rows: Theme field values by group.
+
+    Names are unique among the groups and unlike the name of any other live theme (those in exclude_theme_ids are
+    being described again, so their current names are free)."""
+
+    def texts_of(rows: list[int]) -> dict[int, str]:
+        texts = dict(FeedbackItem.objects.filter(pk__in=[item_ids[row] for row in rows]).values_list("pk", "text"))
+        return {row: texts[item_ids[row]] for row in rows}
+
+    others = Theme.objects.filter(retired_at__isnull=True).exclude(pk__in=list(exclude_theme_ids))
+    taken = frozenset(name for pair in others.values_list("name", "human_name") for name in pair if name)
+    described = themes_describe_rows(
+        rows_by_theme=members, vectors=vectors, texts_of=texts_of, encode=encoder_get().encode, taken_names=taken
     )
-    for cluster, rows in nearest_by_cluster.items():
-        texts_by_cluster[cluster] = [texts[item_ids[index]] for index in rows]
-    keywords = theme_keywords(texts_by_cluster)
-    described = {}
-    for cluster, rows in nearest_by_cluster.items():
-        quotes = representative_indices(vectors[rows], centroids[cluster], count=3)
-        cluster_keywords = keywords.get(cluster, [])
-        described[cluster] = {
-            "keywords": cluster_keywords,
-            "name": theme_name(cluster_keywords, texts_by_cluster[cluster], vectors[rows])[:200],
-            "representative_item_ids": [item_ids[rows[index]] for index in quotes],
+    return {
+        cluster: {
+            "keywords": description.keywords,
+            "name": description.name[:200],
+            "representative_item_ids": [item_ids[row] for row in description.quote_rows],
             "size": len(members[cluster]),
             "centroid": centroids[cluster].astype(np.float32).tobytes(),
         }
-    return described
+        for cluster, description in described.items()
+    }
 
 
 def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:
