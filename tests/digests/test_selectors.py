@@ -10,6 +10,9 @@ from tests.digests.conftest import NOW, mention
 from tests.factories import AccountFactory
 from voc.digests.models import DigestSubscription
 from voc.digests.selectors import DigestFilters, digest_build, digest_week, money, subscriptions_due
+from voc.feedback.models import FeedbackItem
+from voc.themes.models import Theme
+from voc.themes.selectors import theme_quotes
 
 
 def names(lines):
@@ -72,6 +75,27 @@ def test_quotes_come_from_the_biggest_accounts_one_each_with_pii_redacted(week):
     quotes = digest.top[0].quotes
     assert [quote.account for quote in quotes] == ["Enterprise 0", "Enterprise 1"]
     assert quotes[0].text == "Card 0 still not delivered, call me on [phone] or [email]"
+
+
+def test_a_described_theme_is_quoted_with_the_core_quotes_its_page_shows_in_their_order(week):
+    core = [mention(week.rising, days_ago=30, text=f"Core quote {number} about late cards") for number in range(3)]
+    Theme.objects.filter(pk=week.rising.pk).update(representative_item_ids=[item.pk for item in reversed(core)])
+    week.rising.refresh_from_db()
+
+    quotes = digest_build(filters=DigestFilters(), now=NOW).top[0].quotes
+
+    assert [quote.text for quote in quotes] == ["Core quote 2 about late cards", "Core quote 1 about late cards",
+                                                "Core quote 0 about late cards"]
+    assert [item.pk for item in theme_quotes(theme=week.rising)] == [item.pk for item in reversed(core)]
+
+
+def test_a_quote_whose_item_left_the_theme_is_not_shown(week):
+    [stays, leaves] = [mention(week.rising, days_ago=30, text=text) for text in ("Stays here", "Moved elsewhere")]
+    Theme.objects.filter(pk=week.rising.pk).update(representative_item_ids=[stays.pk, leaves.pk])
+    FeedbackItem.objects.filter(pk=leaves.pk).update(theme=week.steady)
+    week.rising.refresh_from_db()
+
+    assert [quote.text for quote in digest_build(filters=DigestFilters(), now=NOW).top[0].quotes] == ["Stays here"]
 
 
 def test_a_long_quote_is_cut_at_a_word_with_an_ellipsis(week):

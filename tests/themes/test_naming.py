@@ -4,10 +4,13 @@ import numpy as np
 
 from voc.themes.naming import (
     UNNAMED,
+    core_quote_indices,
     name_quality,
+    phrase_candidates,
     representative_indices,
     theme_keywords,
     theme_name,
+    themes_describe_rows,
 )
 
 CARD_TEXTS = [
@@ -204,3 +207,104 @@ def test_name_quality_ignores_themes_without_a_majority_label_and_is_zero_when_n
 
     assert name_quality({1: "Card arrival", 2: "Exchange rate"}, {1: "card_arrival"}, labels, encode=encode) == 1.0
     assert name_quality({1: "Card arrival"}, {}, labels, encode=encode) == 0.0
+
+
+# --- Names customers wrote, judged by the embedding model ---------------------------------------------------------
+
+NOT_WORKING_TEXTS = [
+    "My card is not working at all",
+    "Why isn't my card working?",
+    "card not working in shops since Monday",
+    "The card is still not working after the reset",
+]
+
+
+def _encode(texts: list[str]) -> np.ndarray:
+    from voc.themes.embedding import encoder_get
+
+    return encoder_get().encode(texts)
+
+
+def _described(themes: dict[int, list[str]]):
+    texts = [text for group in themes.values() for text in group]
+    rows, start = {}, 0
+    for theme, group in themes.items():
+        rows[theme] = np.arange(start, start + len(group))
+        start += len(group)
+    return themes_describe_rows(
+        rows_by_theme=rows, vectors=_encode(texts), texts_of=lambda wanted: {row: texts[row] for row in wanted},
+        encode=_encode,
+    )
+
+
+def test_a_phrase_right_after_a_negation_does_not_count_for_the_opposite():
+    phrases = phrase_candidates(NOT_WORKING_TEXTS)
+
+    assert "card not working" in phrases
+    assert "card working" not in phrases  # only ever said as "isn't my card working"
+
+
+def test_a_name_keeps_the_negation_its_texts_say():
+    described = _described({1: NOT_WORKING_TEXTS, 2: FEE_TEXTS, 3: REFUND_TEXTS})
+
+    assert re.search(r"\b(not|n't|never|no)\b", described[1].name.lower())
+    assert described[1].name[0].isupper()
+    assert 2 <= len(described[1].name.split()) <= 6
+
+
+def test_no_two_themes_share_a_name_even_when_their_texts_do():
+    twin = [text.replace("card", "debit card") for text in NOT_WORKING_TEXTS]
+
+    described = _described({1: NOT_WORKING_TEXTS, 2: twin, 3: FEE_TEXTS})
+
+    names = [description.name.lower() for description in described.values()]
+    assert len(set(names)) == len(names)
+
+
+def test_a_name_given_to_another_live_theme_is_not_given_again():
+    first = _described({1: NOT_WORKING_TEXTS, 2: FEE_TEXTS})[1].name
+    texts = NOT_WORKING_TEXTS + FEE_TEXTS
+    again = themes_describe_rows(
+        rows_by_theme={1: np.arange(4), 2: np.arange(4, 7)}, vectors=_encode(texts),
+        texts_of=lambda wanted: {row: texts[row] for row in wanted}, encode=_encode, taken_names=frozenset({first}),
+    )
+
+    assert again[1].name.lower() != first.lower()
+
+
+def test_handles_links_tags_and_the_word_in_every_text_never_name_a_theme():
+    themes = {
+        1: [f"@acmeair my flight {n} was delayed again https://t.co/x{n} #fail" for n in range(6)],
+        2: [f"@acmeair lost my bag on flight {n}, still no bag" for n in range(6)],
+        3: [f"@acmeair the seat {n} was broken and the seat would not recline" for n in range(6)],
+        4: [f"@acmeair refund for flight {n} never arrived" for n in range(6)],
+    }
+
+    described = _described(themes)
+
+    for description in described.values():
+        said = " ".join([description.name, *description.keywords]).lower()
+        assert not re.search(r"[@#]|http|t\.co|acmeair", said), said
+
+
+def test_phrases_need_a_twentieth_of_the_texts_and_at_least_two():
+    texts = ["Dark mode please"] + [f"Export to CSV is missing column {n}" for n in range(40)]
+
+    phrases = phrase_candidates(texts)
+
+    assert "dark mode" not in phrases
+    assert phrases["missing column"].share == 1 - 1 / 41
+
+
+def test_quotes_come_from_the_core_and_never_from_an_item_nearer_another_theme():
+    # Theme 0: four members round axis 0 and one (row 4) that leans so far towards axis 1 that it is nearer
+    # theme 1's centre. Theme 1: three members round axis 1.
+    vectors = _unit([[1, 0.05, 0], [1, -0.05, 0.02], [1, 0, -0.05], [1, 0.02, 0.05], [0.45, 1, 0],
+                     [0, 1, 0.05], [0.05, 1, 0], [0, 1, -0.05]])
+    centres = _unit([vectors[:5].mean(axis=0), vectors[5:].mean(axis=0)])
+
+    quotes = core_quote_indices(vectors[:5], centres, own=0)
+
+    assert len(quotes) == 3
+    assert 4 not in quotes
+    assert core_quote_indices(vectors[4:5], centres, own=0) == []  # better no quote than a wrong one

@@ -1,5 +1,6 @@
 """Re-clustering keeps identities and human edits; new items find their theme between runs."""
 
+import numpy as np
 import pytest
 
 from tests.factories import SourceFactory
@@ -153,3 +154,43 @@ def test_the_nightly_task_re_clusters(source):
     run = ClusterRun.objects.get(pk=themes_recluster_task.delay().get())
     assert run.status == ClusterRun.Status.DONE
     assert Theme.objects.filter(retired_at__isnull=True).exists()
+
+
+def _themes_by_text():
+    """{text: theme name} of every item, and the set of themes as frozensets of texts."""
+    rows = list(FeedbackItem.objects.values_list("text", "theme__name"))
+    groups: dict[str, set] = {}
+    for text, name in rows:
+        groups.setdefault(name, set()).add(text)
+    return dict(rows), {frozenset(group) for group in groups.values()}
+
+
+def test_the_same_feedback_in_any_order_gets_the_same_themes_and_names(source):
+    texts = sample(20)
+    ingest(source, texts, prefix="first")
+    themes_recluster()
+    names, partition = _themes_by_text()
+
+    FeedbackItem.objects.all().delete()
+    Theme.objects.all().delete()
+    ingest(source, list(reversed(texts)), prefix="second")
+    themes_recluster()
+
+    assert _themes_by_text() == (names, partition)
+
+
+def test_theme_names_are_unique_and_quotes_are_members_nearest_their_own_theme(source):
+    from voc.themes.clustering import ThemeModel
+
+    ingest(source, sample(30), prefix="a")
+    run = themes_recluster()
+
+    themes = list(Theme.objects.filter(retired_at__isnull=True))
+    assert len({theme.name.lower() for theme in themes}) == len(themes)
+    model = ThemeModel.from_bytes(run.model)
+    theme_of_cluster = run.params["cluster_theme_ids"]
+    for theme in themes:
+        quotes = FeedbackItem.objects.filter(pk__in=theme.representative_item_ids).select_related("embedding")
+        vectors = np.stack([np.frombuffer(item.embedding.vector, dtype=np.float32) for item in quotes])
+        nearest, _ = model.assign(vectors)
+        assert {theme_of_cluster[cluster] for cluster in nearest.tolist()} == {theme.pk}
