@@ -7,7 +7,7 @@ neither needs the database here.
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +51,6 @@ _FILLER_WORDS = frozenset(
         "thank",
     }
 )
-STOP_WORDS = sorted((ENGLISH_STOP_WORDS - _MEANINGFUL_WORDS) | _FILLER_WORDS)
-# Two or more word characters with at least one letter: order numbers and amounts are not keywords.
-_TOKEN_PATTERN = r"(?u)\b(?=\w*[^\W\d_])\w\w+\b"
 # Below this many texts a term seen once may still be the best we have; above it, one-offs are mostly typos.
 _MIN_DF_FROM_TEXTS = 20
 _PLACEHOLDER = re.compile(r"\[(?:email|phone|card|iban)\]")
@@ -85,6 +82,8 @@ _MEANINGFUL_EDGE_WORDS = _MEANINGFUL_WORDS | {"twice", "again", "still", "back",
                                               "online", "first", "last", "full", "found", "find", "move", "fill"}
 # Particles end a phrase ("top up", "log out", "charged twice") but never start one ("up cancelled").
 _NEVER_FIRST = frozenset({"up", "down", "off", "out", "over", "back", "again", "twice", "online"})
+# They qualify a problem ("still pending", "charged twice") but are none on their own.
+_NEVER_ALONE = _NEVER_FIRST | {"still", "first", "last", "full", "found", "find", "move", "fill"}
 _EDGE_WORDS = (ENGLISH_STOP_WORDS | _FILLER_WORDS | {"i'd", "i'll", "you're", "there's", "know", "tell", "get",
                                                       "got", "make", "way", "use", "using", "trying", "try"}) - (
     _MEANINGFUL_EDGE_WORDS | NEGATIONS
@@ -110,15 +109,18 @@ NAMING_SAMPLE = 300
 
 
 def theme_keywords(texts_by_theme: dict[int, list[str]], *, top_n: int = 8) -> dict[int, list[str]]:
-    """Up to top_n distinctive 1-2 word keywords per theme, best first, by c-TF-IDF over all themes together."""
+    """Up to top_n distinctive 1-2 word keywords per theme, best first, by c-TF-IDF over all themes together.
+
+    Terms are read as names are (see phrase_candidates): within a clause, negations kept ("card not working"), an
+    occurrence right after a negation not counted for the un-negated term, no @handles, links, #tags, numbers or
+    the corpus's common words."""
     theme_ids = list(texts_by_theme)
     keywords: dict[int, list[str]] = {theme_id: [] for theme_id in theme_ids}
-    cleaned = {theme_id: [_clean_for_keywords(text) for text in texts_by_theme[theme_id]] for theme_id in theme_ids}
-    all_texts = [text for theme_id in theme_ids for text in cleaned[theme_id]]
+    all_texts = [text or "" for theme_id in theme_ids for text in texts_by_theme[theme_id]]
     if not all_texts or top_n <= 0:
         return keywords
 
-    vectorizer, counts_per_text = _fit_counts(all_texts)
+    vectorizer, counts_per_text = _fit_counts(all_texts, common=common_words(texts_by_theme))
     if vectorizer is None:
         return keywords
     vocabulary = vectorizer.get_feature_names_out()
@@ -127,15 +129,13 @@ def theme_keywords(texts_by_theme: dict[int, list[str]], *, top_n: int = 8) -> d
     class_counts = np.zeros((len(theme_ids), len(vocabulary)), dtype=np.float64)
     start = 0
     for row, theme_id in enumerate(theme_ids):
-        end = start + len(cleaned[theme_id])
+        end = start + len(texts_by_theme[theme_id])
         class_counts[row] = np.asarray(counts_per_text[start:end].sum(axis=0)).ravel()
         start = end
 
     scores = _c_tf_idf(class_counts)
-    common = common_words(cleaned)
-    said_everywhere = np.array([bool(common.intersection(term.split())) for term in vocabulary], dtype=bool)
     for row, theme_id in enumerate(theme_ids):
-        present = np.flatnonzero(class_counts[row] * ~said_everywhere)
+        present = np.flatnonzero(class_counts[row])
         # Best score first; ties go to the more frequent term, then alphabetical, so results are deterministic.
         ranked = sorted(
             present, key=lambda column: (-scores[row, column], -class_counts[row, column], vocabulary[column])
@@ -150,16 +150,13 @@ def _clean_for_keywords(text: str) -> str:
     return _PLACEHOLDER.sub(" ", _NOT_WORDS.sub(" ", pii_redact(text or "")))
 
 
-def _fit_counts(texts: list[str]):
+def _fit_counts(texts: list[str], *, common: frozenset[str]):
+    def terms(text: str) -> list[str]:
+        return [" ".join(gram) for words in _clause_words(text) for gram in _grams(words, range(1, 3), common)]
+
     min_df = 2 if len(texts) >= _MIN_DF_FROM_TEXTS else 1
     for attempt_min_df in dict.fromkeys((min_df, 1)):
-        vectorizer = CountVectorizer(
-            ngram_range=(1, 2),
-            stop_words=STOP_WORDS,
-            min_df=attempt_min_df,
-            lowercase=True,
-            token_pattern=_TOKEN_PATTERN,
-        )
+        vectorizer = CountVectorizer(analyzer=terms, min_df=attempt_min_df)
         try:
             return vectorizer, vectorizer.fit_transform(texts)
         except ValueError:  # empty vocabulary: only stop words, numbers or nothing at all
@@ -187,26 +184,22 @@ def _stem(word: str) -> str:
 
 
 def _without_redundancy(ranked_terms: list[str], *, top_n: int) -> list[str]:
-    """Keep the best terms, dropping words already said by a kept bigram; a bigram replaces a kept word it contains."""
+    """Keep the best terms, dropping one whose words a kept term already says ("card" after "new card"); a longer
+    term takes the place of the kept shorter ones it contains ("card not working" replaces "not working")."""
     kept: list[str] = []
-    kept_stems: list[tuple[str, ...]] = []
+    kept_stems: list[frozenset[str]] = []
     for term in ranked_terms:
-        stems = tuple(_stem(word) for word in term.split())
-        if len(stems) == 1:
-            covered = any(stems[0] in other for other in kept_stems)
-        else:
-            covered = len(set(stems)) == 1 or any(len(other) == 2 and set(other) == set(stems) for other in kept_stems)
-        if covered:
+        words = term.split()
+        stems = frozenset(_stem(word) for word in words)
+        if len(stems) < len(words) or any(stems <= other for other in kept_stems):
             continue
-        if len(stems) == 2:
-            # "card" then "card arrive": the bigram takes the word's place and the word's slot opens up.
-            contained = [index for index, other in enumerate(kept_stems) if len(other) == 1 and other[0] in stems]
-            if contained:
-                first, *rest = contained
-                kept[first], kept_stems[first] = term, stems
-                for index in reversed(rest):
-                    del kept[index], kept_stems[index]
-                continue
+        contained = [index for index, other in enumerate(kept_stems) if other < stems]
+        if contained:
+            first, *rest = contained
+            kept[first], kept_stems[first] = term, stems
+            for index in reversed(rest):
+                del kept[index], kept_stems[index]
+            continue
         kept.append(term)
         kept_stems.append(stems)
         if len(kept) == top_n:
@@ -506,14 +499,7 @@ def phrase_candidates(texts: list[str], *, common: frozenset[str] = frozenset())
                 if position:
                     surface.setdefault(word, Counter())[form] += 1
             lowered = [word for word, _ in words]
-            for size in range(2, PHRASE_MAX_WORDS + 1):
-                for start in range(len(lowered) - size + 1):
-                    gram = lowered[start : start + size]
-                    if not _phrase_allowed(gram, common):
-                        continue
-                    if gram[0] not in NEGATIONS and NEGATIONS.intersection(lowered[max(0, start - 2) : start]):
-                        continue
-                    seen_here.add(" ".join(gram))
+            seen_here.update(" ".join(gram) for gram in _grams(lowered, range(2, PHRASE_MAX_WORDS + 1), common))
         support.update(seen_here)
     needed = max(2, math.ceil(PHRASE_MIN_SHARE * len(texts))) if len(texts) > 1 else 1
     display = {}
@@ -524,10 +510,32 @@ def phrase_candidates(texts: list[str], *, common: frozenset[str] = frozenset())
     return display
 
 
+def _grams(words: list[str], sizes: range, common: frozenset[str]) -> Iterator[list[str]]:
+    """The word n-grams of one clause that may stand as a keyword or name, counting no negated occurrence."""
+    for size in sizes:
+        for start in range(len(words) - size + 1):
+            gram = words[start : start + size]
+            if not _phrase_allowed(gram, common):
+                continue
+            if gram[0] not in NEGATIONS and NEGATIONS.intersection(words[max(0, start - 2) : start]):
+                continue  # "isn't my card working" says nothing for "card working"
+            yield gram
+
+
+def _is_edge_word(word: str) -> bool:
+    # "we're", "what's", "that'll": a contraction says who or what, never the problem (negations aside).
+    return word in _EDGE_WORDS or ("'" in word and word not in NEGATIONS)
+
+
+def _clause_words(text: str) -> list[list[str]]:
+    return [[word for word, _ in clause if word not in _SKIPPED] for clause in _clauses(text)]
+
+
 def _phrase_allowed(gram: list[str], common: frozenset[str]) -> bool:
-    if (gram[0] in _EDGE_WORDS and gram[0] not in NEGATIONS) or gram[0] in _NEVER_FIRST:
+    first, last = gram[0], gram[-1]
+    if (_is_edge_word(first) and first not in NEGATIONS) or first in _NEVER_FIRST:
         return False
-    if gram[-1] in _EDGE_WORDS or gram[-1] in NEGATIONS:
+    if _is_edge_word(last) or last in NEGATIONS or (len(gram) == 1 and last in _NEVER_ALONE):
         return False
     return not any(word in common or not _HAS_LETTER.search(word) for word in gram)
 
