@@ -71,6 +71,9 @@ NEGATIONS = frozenset(
      "wasn't", "weren't", "haven't", "hasn't", "hadn't", "couldn't", "wouldn't", "shouldn't", "unable", "without",
      "nothing", "nobody", "none"}
 )
+# A negation reaches this many words ahead (after skipped words): "not seem to [have] worked", "isn't my card
+# working". Further than that it mostly negates something else; with no parser, three is the usual scope.
+NEGATION_REACH = 3
 # Skipped inside a phrase: they carry no meaning in a ticket tag ("card is not working" -> "card not working").
 _SKIPPED = frozenset(
     {"a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "is", "are", "was", "were", "am", "be",
@@ -517,7 +520,7 @@ def _grams(words: list[str], sizes: range, common: frozenset[str]) -> Iterator[l
             gram = words[start : start + size]
             if not _phrase_allowed(gram, common):
                 continue
-            if gram[0] not in NEGATIONS and NEGATIONS.intersection(words[max(0, start - 2) : start]):
+            if gram[0] not in NEGATIONS and NEGATIONS.intersection(words[max(0, start - NEGATION_REACH) : start]):
                 continue  # "isn't my card working" says nothing for "card working"
             yield gram
 
