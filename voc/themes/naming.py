@@ -64,6 +64,8 @@ _ONE_STOP_WORD_GAP = " (?:(?:" + "|".join(map(re.escape, sorted(ENGLISH_STOP_WOR
 # One text in twenty is "something this theme's customers say", not one customer's wording.
 PHRASE_MAX_WORDS = 4
 PHRASE_MIN_SHARE = 0.05
+# A name contains a word of one of the theme's top keywords (c-TF-IDF): its most distinctive terms.
+KEYWORDS_IN_NAME = 3
 # Below this many themes, a word in most texts may be what the feedback is about, not the company's own name.
 COMMON_MIN_THEMES = 4
 NEGATIONS = frozenset(
@@ -420,7 +422,13 @@ def themes_name(
     """
     themes = list(texts_by_theme)
     common = common_words(texts_by_theme)
-    candidates = {theme: phrase_candidates(texts_by_theme[theme], common=common) for theme in themes}
+    candidates = {}
+    for theme in themes:
+        # A small theme whose customers share no phrase is named from what one of them wrote.
+        found = phrase_candidates(texts_by_theme[theme], common=common) or phrase_candidates(
+            texts_by_theme[theme], common=common, shared=False
+        )
+        candidates[theme] = _saying_a_keyword(found, keywords.get(theme, []))
     phrases = sorted({phrase for found in candidates.values() for phrase in found})
     pairs = []
     phrase_vectors = np.asarray(encode(phrases), dtype=np.float32) if phrases else np.zeros((0, 0))
@@ -452,6 +460,16 @@ def themes_name(
     return names
 
 
+def _saying_a_keyword(candidates: dict[str, "Phrase"], keywords: list[str]) -> dict[str, "Phrase"]:
+    """The candidates that contain a word of one of the theme's top KEYWORDS_IN_NAME keywords (all of them when
+    none does): a name says what the theme is about, not only how it went ("Not working")."""
+    words = {_stem(word) for keyword in keywords[:KEYWORDS_IN_NAME] for word in keyword.split()} - {
+        _stem(word) for word in NEGATIONS
+    }
+    saying = {key: phrase for key, phrase in candidates.items() if words & {_stem(word) for word in key.split()}}
+    return saying or candidates
+
+
 def _unique(name: str, keywords: list[str], taken: set[str]) -> str:
     if name.lower() not in taken:
         return name
@@ -481,8 +499,11 @@ class Phrase:
     share: float  # of the texts that say it
 
 
-def phrase_candidates(texts: list[str], *, common: frozenset[str] = frozenset()) -> dict[str, Phrase]:
-    """Phrases of 2-4 words that at least a twentieth of the texts (and two) say, by their lower-cased form.
+def phrase_candidates(
+    texts: list[str], *, common: frozenset[str] = frozenset(), shared: bool = True
+) -> dict[str, Phrase]:
+    """Phrases of 2-4 words that at least a twentieth of the texts (and two) say, by their lower-cased form; with
+    shared=False, every phrase any one text says.
 
     Words are read within a clause; articles, possessives and affirmative auxiliaries ("is", "has", "my") are
     skipped so that "my card is not working" yields "card not working". A phrase neither starts nor ends with a
@@ -504,7 +525,7 @@ def phrase_candidates(texts: list[str], *, common: frozenset[str] = frozenset())
             lowered = [word for word, _ in words]
             seen_here.update(" ".join(gram) for gram in _grams(lowered, range(2, PHRASE_MAX_WORDS + 1), common))
         support.update(seen_here)
-    needed = max(2, math.ceil(PHRASE_MIN_SHARE * len(texts))) if len(texts) > 1 else 1
+    needed = max(2, math.ceil(PHRASE_MIN_SHARE * len(texts))) if shared and len(texts) > 1 else 1
     display = {}
     for phrase, count in support.items():
         if count >= needed:
