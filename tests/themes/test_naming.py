@@ -293,7 +293,17 @@ def test_phrases_need_a_twentieth_of_the_texts_and_at_least_two():
     phrases = phrase_candidates(texts)
 
     assert "dark mode" not in phrases
-    assert phrases["missing column"].share == 1 - 1 / 41
+    assert phrases["csv missing column"].share == 1 - 1 / 41
+    assert phrases["csv missing column"].display == "CSV missing column"
+
+
+def test_a_phrase_never_cuts_a_fixed_expression_its_texts_use():
+    texts = ["Card declined for top up", "My card declined for top-up today", "card declined for top up again"]
+
+    phrases = phrase_candidates(texts)
+
+    assert "card declined" in phrases
+    assert "card declined for top" not in phrases  # customers always wrote "top up"
 
 
 def test_quotes_come_from_the_core_and_never_from_an_item_nearer_another_theme():
@@ -315,3 +325,13 @@ def test_keywords_keep_the_negation_and_never_read_as_the_opposite():
 
     assert "not working" in keywords[1]
     assert not {"card working", "card work", "working"} & set(keywords[1])
+
+
+def test_a_name_says_what_the_theme_is_about_not_only_how_it_went():
+    top_up = ["My top-up didn't work", "My top up is not working", "It looks like my top up didn't work",
+              "Top up not working again"]
+
+    described = _described({1: top_up, 2: NOT_WORKING_TEXTS, 3: FEE_TEXTS})
+
+    assert "top" in described[1].name.lower()
+    assert "card" in described[2].name.lower()

@@ -4,6 +4,7 @@ Pure functions over lists of texts and numpy arrays, so the clustering service a
 neither needs the database here.
 """
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -73,6 +74,9 @@ NEGATIONS = frozenset(
      "wasn't", "weren't", "haven't", "hasn't", "hadn't", "couldn't", "wouldn't", "shouldn't", "unable", "without",
      "nothing", "nobody", "none"}
 )
+# A phrase never ends on a word that is followed by the same next word in more than this share of its uses, nor
+# starts on one so preceded: it would cut a fixed expression ("top [up]", "[apple] pay" when always Apple Pay).
+COLLOCATION_SHARE = 0.8
 # A negation reaches this many words ahead (after skipped words): "not seem to [have] worked", "isn't my card
 # working". Further than that it mostly negates something else; with no parser, three is the usual scope.
 NEGATION_REACH = 3
@@ -511,10 +515,13 @@ def phrase_candidates(
     that carry meaning ("not", "can't", "no", "failed", "still", "twice") stay. An occurrence right after a
     negation ("isn't my card working") does not count for the un-negated phrase, so a name never says the
     opposite of its texts. @handles, URLs, #tags, numbers, redacted PII and the corpus's common words are never
-    part of a phrase.
+    part of a phrase, and a phrase never cuts a fixed expression its texts use (COLLOCATION_SHARE).
     """
     support: Counter = Counter()
     surface: dict[str, Counter] = {}
+    seen: Counter = Counter()
+    followed_by: dict[str, Counter] = {}
+    preceded_by: dict[str, Counter] = {}
     for text in texts:
         seen_here = set()
         for clause in _clauses(text):
@@ -523,12 +530,30 @@ def phrase_candidates(
                 if position:
                     surface.setdefault(word, Counter())[form] += 1
             lowered = [word for word, _ in words]
+            seen.update(lowered)
+            for before, after in itertools.pairwise(lowered):
+                followed_by.setdefault(before, Counter())[after] += 1
+                preceded_by.setdefault(after, Counter())[before] += 1
             seen_here.update(" ".join(gram) for gram in _grams(lowered, range(2, PHRASE_MAX_WORDS + 1), common))
         support.update(seen_here)
+
+    def cuts_a_collocation(phrase: list[str]) -> bool:
+        # "card declined for top" cuts "top up", which customers always write whole; so would "up failed".
+        # Only where the phrase could take the neighbour in: "csv" after "to" is no cut, "to" cannot start one.
+        first, last = phrase[0], phrase[-1]
+        for word, neighbours, could_extend in (
+            (last, followed_by, lambda after: _phrase_allowed([after], frozenset()) or after in _NEVER_FIRST),
+            (first, preceded_by, lambda before: not _is_edge_word(before) and before not in _NEVER_FIRST),
+        ):
+            for neighbour, count in neighbours.get(word, Counter()).most_common(1):
+                if count >= 3 and count > COLLOCATION_SHARE * seen[word] and could_extend(neighbour):
+                    return True
+        return False
+
     needed = max(2, math.ceil(PHRASE_MIN_SHARE * len(texts))) if shared and len(texts) > 1 else 1
     display = {}
     for phrase, count in support.items():
-        if count >= needed:
+        if count >= needed and not cuts_a_collocation(phrase.split()):
             written = (surface[word].most_common(1)[0][0] if word in surface else word for word in phrase.split())
             display[phrase] = Phrase(display=" ".join(written), share=count / len(texts))
     return display
