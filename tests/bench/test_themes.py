@@ -5,11 +5,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bench.themes import (
+from bench.themes.data import Subset, _stratified, _young_product, sizes_parse, subset_rows
+from bench.themes.scores import (
     UNSORTED,
-    Subset,
-    _stratified,
-    _young_product,
     example_names,
     labels_unshuffled,
     majority_labels,
@@ -17,8 +15,6 @@ from bench.themes import (
     order_stability,
     quote_purity,
     quote_rows_of_texts,
-    sizes_parse,
-    subset_rows,
     theme_purity,
 )
 from voc.themes import clustering
