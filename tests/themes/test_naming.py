@@ -335,3 +335,13 @@ def test_a_name_says_what_the_theme_is_about_not_only_how_it_went():
 
     assert "top" in described[1].name.lower()
     assert "card" in described[2].name.lower()
+
+
+def test_when_it_happened_never_names_a_theme():
+    texts = ["I sent money 3 days ago and it never arrived", "Sent it two days ago, recipient has nothing",
+             "my transfer from days ago never arrived"]
+
+    phrases = phrase_candidates(texts)
+
+    assert not [phrase for phrase in phrases if {"days", "ago"} & {phrase.split()[0], phrase.split()[-1]}]
+    assert "never arrived" in phrases

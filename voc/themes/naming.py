@@ -93,10 +93,18 @@ _MEANINGFUL_EDGE_WORDS = _MEANINGFUL_WORDS | {"twice", "again", "still", "back",
 _NEVER_FIRST = frozenset({"up", "down", "off", "out", "over", "back", "again", "twice", "online"})
 # They qualify a problem ("still pending", "charged twice") but are none on their own.
 _NEVER_ALONE = _NEVER_FIRST | {"still", "first", "last", "full", "found", "find", "move", "fill"}
-_EDGE_WORDS = (ENGLISH_STOP_WORDS | _FILLER_WORDS | {"i'd", "i'll", "you're", "there's", "know", "tell", "get",
-                                                      "got", "make", "way", "use", "using", "trying", "try"}) - (
-    _MEANINGFUL_EDGE_WORDS | NEGATIONS
+# When it happened is never the problem: "days ago" names no theme, "transfer days ago" neither.
+_TIME_WORDS = frozenset(
+    {"ago", "yesterday", "today", "tomorrow", "tonight", "morning", "evening", "night", "hour", "hours", "minute",
+     "minutes", "day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "recently", "lately",
+     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 )
+_EDGE_WORDS = (
+    _TIME_WORDS
+    | ENGLISH_STOP_WORDS
+    | _FILLER_WORDS
+    | {"i'd", "i'll", "you're", "there's", "know", "tell", "get", "got", "make", "way", "use", "using", "trying", "try"}
+) - (_MEANINGFUL_EDGE_WORDS | NEGATIONS)
 # Quotes: the core is this share of a theme's members, those with the widest margin over any other theme; among
 # them MMR trades closeness to the centre for variety in this proportion.
 CORE_SHARE = 0.1
