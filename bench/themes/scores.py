@@ -125,7 +125,7 @@ def order_stability(first: dict, second: dict) -> dict:
 
 def methods_judge(gold: list[str], outputs: dict[str, dict], *, encode: Callable[[list[str]], np.ndarray]) -> dict:
     """Each method's scores and purities from its clustering stage's output; voc's names judged with `encode`."""
-    from voc.themes.naming import name_quality
+    from voc.themes.naming.names import name_quality
 
     results: dict = {}
     for method, output in outputs.items():

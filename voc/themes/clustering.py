@@ -74,7 +74,7 @@ class ThemeModel:
         labels = np.full(len(vectors), UNSORTED, dtype=np.int64)
         similarity = np.zeros(len(vectors), dtype=np.float32)
         for start in range(0, len(vectors), chunk):
-            centred = _unit(vectors[start : start + chunk] - self.mean)
+            centred = unit(vectors[start : start + chunk] - self.mean)
             scores = centred @ self.prototypes.T
             best = scores.argmax(axis=1)
             best_score = scores[np.arange(len(best)), best]
@@ -132,7 +132,7 @@ def themes_fit(vectors: np.ndarray, *, seed: int = 0) -> tuple[ThemeModel, np.nd
     of each given vector (never UNSORTED: the graph placed every one of them)."""
     count = len(vectors)
     mean = vectors.mean(axis=0) if count else np.zeros(vectors.shape[1], dtype=np.float32)
-    centred = _unit(vectors - mean)
+    centred = unit(vectors - mean)
     if count < 2 * MIN_THEME_ITEMS:
         return _single_theme(centred, mean), np.zeros(count, dtype=np.int64)
 
@@ -143,7 +143,7 @@ def themes_fit(vectors: np.ndarray, *, seed: int = 0) -> tuple[ThemeModel, np.nd
     prototypes, prototype_themes = [], []
     for community in np.unique(finest):
         members = finest == community
-        prototypes.append(_unit(centred[members].mean(axis=0, keepdims=True))[0])
+        prototypes.append(unit(centred[members].mean(axis=0, keepdims=True))[0])
         prototype_themes.append(np.bincount(themes[members]).argmax())
     # Number the themes 0..m-1, largest first (ties by first member, so the numbering is canonical too).
     sizes = np.bincount(themes)
@@ -199,7 +199,7 @@ def _louvain(edges, *, count: int, resolution: float, seed: int) -> tuple[np.nda
 
 
 def _single_theme(centred: np.ndarray, mean: np.ndarray) -> ThemeModel:
-    prototype = _unit(centred.mean(axis=0, keepdims=True)) if len(centred) else np.zeros((1, len(mean)))
+    prototype = unit(centred.mean(axis=0, keepdims=True)) if len(centred) else np.zeros((1, len(mean)))
     return ThemeModel(
         mean=mean.astype(np.float32), prototypes=prototype.astype(np.float32),
         prototype_themes=np.zeros(1, dtype=np.int64), threshold=-1.0,
@@ -254,5 +254,6 @@ def _jaccard_edges(neighbours: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return sources, targets, shared / (2 * (k + 1) - shared)
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """Each row (or the one vector) scaled to length 1; a zero row stays zero."""
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)

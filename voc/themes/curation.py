@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from voc.feedback.models import FeedbackItem
 from voc.ranking.tasks import rankings_refresh_task, weeks_refresh_task
-from voc.themes.clustering import MIN_THEME_ITEMS, themes_cluster
+from voc.themes.clustering import MIN_THEME_ITEMS, themes_cluster, unit
 from voc.themes.embedding import vector_from_bytes
 from voc.themes.models import Curation, Theme, ThemeEvent
 from voc.themes.services import themes_describe
@@ -109,7 +109,7 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
     members = {label: np.flatnonzero(labels == label) for label in sorted(set(labels.tolist()))}
     if len(members) < 2:
         raise ValueError(f"the feedback of “{theme}” forms one group; there is nothing to split")
-    centroids = {label: _unit(vectors[rows].mean(axis=0)) for label, rows in members.items()}
+    centroids = {label: unit(vectors[rows].mean(axis=0)) for label, rows in members.items()}
     described = themes_describe(
         members=members, centroids=centroids, vectors=vectors, item_ids=item_ids, exclude_theme_ids=[theme.pk]
     )
@@ -186,8 +186,6 @@ def _member_vectors(theme: Theme) -> tuple[list[int], np.ndarray]:
     return item_ids, np.stack(vectors)
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
 def theme_changes_record(*, theme: Theme, changed: dict[str, tuple], user) -> None:

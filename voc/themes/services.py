@@ -12,7 +12,7 @@ from scipy.optimize import linear_sum_assignment
 
 from voc.core.db import rows_update
 from voc.feedback.models import FeedbackItem
-from voc.themes.clustering import UNSORTED, ThemeModel, themes_cluster
+from voc.themes.clustering import UNSORTED, ThemeModel, themes_cluster, unit
 from voc.themes.embedding import encoder_get, vector_from_bytes
 from voc.themes.models import ClusterRun, Embedding, Theme, ThemeEvent
 from voc.themes.naming import themes_describe_rows
@@ -113,7 +113,7 @@ def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, in
     """Map clusters to themes, write members, names and lineage; returns cluster index -> theme id."""
     clusters = sorted(set(labels.tolist()) - {UNSORTED})
     members = {cluster: np.flatnonzero(labels == cluster) for cluster in clusters}
-    centroids = {cluster: _unit(vectors[rows].mean(axis=0)) for cluster, rows in members.items()}
+    centroids = {cluster: unit(vectors[rows].mean(axis=0)) for cluster, rows in members.items()}
     # One pass over the items: how many each old theme had, and how many went from it to each new cluster.
     sizes_before = Counter(theme_id for theme_id in previous.values() if theme_id)
     moves = Counter(
@@ -308,8 +308,3 @@ def _model_for(key: tuple, raw: bytes) -> ThemeModel:
         _model_cache.clear()
         _model_cache[key] = ThemeModel.from_bytes(raw)
     return _model_cache[key]
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
-
