@@ -41,3 +41,12 @@ def test_when_it_happened_never_names_a_theme():
 
     assert not [phrase for phrase in phrases if {"days", "ago"} & {phrase.split()[0], phrase.split()[-1]}]
     assert "never arrived" in phrases
+
+
+def test_does_not_is_read_as_doesnt_so_a_phrase_keeps_its_grammar():
+    texts = ["My card payment does not work", "card payment does not work abroad", "Card payment did not work"]
+
+    phrases = phrase_candidates(texts)
+
+    assert "card payment doesn't work" in phrases
+    assert not [phrase for phrase in phrases if "payment not work" in phrase]

@@ -103,6 +103,8 @@ _CLAUSE_BREAK = re.compile(
     r"than|and then|after|before|until)\b",
     re.IGNORECASE,
 )
+# "does not work" is read as "doesn't work": skipping "does" would leave "card payment not work".
+_DO_NOT = re.compile(r"\b(do|does|did)\s+not\b", re.IGNORECASE)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -225,7 +227,7 @@ def _phrase_allowed(gram: list[str], common: frozenset[str]) -> bool:
 
 def clauses(text: str) -> list[list[tuple[str, str]]]:
     """(lower-cased word, word as written) per clause of the text, with PII placeholders, URLs, handles removed."""
-    cleaned = _NOT_WORDS.sub(" | ", clean_text(text))
+    cleaned = _DO_NOT.sub(lambda match: f"{match.group(1)}n't", _NOT_WORDS.sub(" | ", clean_text(text)))
     return [
         [(form.lower().replace("’", "'"), form.replace("’", "'")) for form in WORD.findall(clause)]
         for clause in _CLAUSE_BREAK.split(cleaned)
