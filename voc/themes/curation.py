@@ -186,8 +186,6 @@ def _member_vectors(theme: Theme) -> tuple[list[int], np.ndarray]:
     return item_ids, np.stack(vectors)
 
 
-
-
 def theme_changes_record(*, theme: Theme, changed: dict[str, tuple], user) -> None:
     """Audit a person's edits to a theme's own fields: {field: (before, after)}."""
     Curation.objects.bulk_create(
