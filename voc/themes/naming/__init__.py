@@ -13,6 +13,7 @@ import numpy as np
 from voc.themes.clustering import unit
 from voc.themes.naming.keywords import theme_keywords
 from voc.themes.naming.names import themes_name
+from voc.themes.naming.phrases import common_words
 from voc.themes.naming.quotes import core_quote_indices
 
 # Keywords and names come from at most this many members per theme, the ones nearest its centre: enough for
@@ -54,9 +55,11 @@ def themes_describe_rows(
     texts = texts_of(sorted({int(row) for rows in nearest.values() for row in rows}))
     texts_by_theme = {theme: [texts[int(row)] for row in nearest[theme]] for theme in themes}
 
-    keywords = theme_keywords(texts_by_theme)
+    # Words in most of the feedback (the company's name) are read once and kept out of keywords and names alike.
+    common = common_words(texts_by_theme)
+    keywords = theme_keywords(texts_by_theme, common=common)
     names = themes_name(
-        texts_by_theme=texts_by_theme, centres=centres, mean=mean, keywords=keywords, encode=encode,
+        texts_by_theme=texts_by_theme, centres=centres, mean=mean, keywords=keywords, common=common, encode=encode,
         taken_names=taken_names,
     )
     described = {}

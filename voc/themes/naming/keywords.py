@@ -9,19 +9,23 @@ from voc.themes.naming.phrases import clause_words, common_words, grams, stem
 _MIN_DF_FROM_TEXTS = 20
 
 
-def theme_keywords(texts_by_theme: dict[int, list[str]], *, top_n: int = 8) -> dict[int, list[str]]:
+def theme_keywords(
+    texts_by_theme: dict[int, list[str]], *, top_n: int = 8, common: frozenset[str] | None = None
+) -> dict[int, list[str]]:
     """Up to top_n distinctive 1-2 word keywords per theme, best first, by c-TF-IDF over all themes together.
 
     Terms are read as names are (see phrase_candidates): within a clause, negations kept ("card not working"), an
     occurrence right after a negation not counted for the un-negated term, no @handles, links, #tags, numbers or
-    the corpus's common words."""
+    the corpus's common words (common_words of these texts unless given)."""
     theme_ids = list(texts_by_theme)
     keywords: dict[int, list[str]] = {theme_id: [] for theme_id in theme_ids}
     all_texts = [text or "" for theme_id in theme_ids for text in texts_by_theme[theme_id]]
     if not all_texts or top_n <= 0:
         return keywords
 
-    vectorizer, counts_per_text = _fit_counts(all_texts, common=common_words(texts_by_theme))
+    if common is None:
+        common = common_words(texts_by_theme)
+    vectorizer, counts_per_text = _fit_counts(all_texts, common=common)
     if vectorizer is None:
         return keywords
     vocabulary = vectorizer.get_feature_names_out()

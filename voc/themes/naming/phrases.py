@@ -227,7 +227,7 @@ def _phrase_allowed(gram: list[str], common: frozenset[str]) -> bool:
 
 def clauses(text: str) -> list[list[tuple[str, str]]]:
     """(lower-cased word, word as written) per clause of the text, with PII placeholders, URLs, handles removed."""
-    cleaned = _DO_NOT.sub(lambda match: f"{match.group(1)}n't", _NOT_WORDS.sub(" | ", clean_text(text)))
+    cleaned = _DO_NOT.sub(lambda match: f"{match.group(1)}n't", clean_text(text))
     return [
         [(form.lower().replace("’", "'"), form.replace("’", "'")) for form in WORD.findall(clause)]
         for clause in _CLAUSE_BREAK.split(cleaned)

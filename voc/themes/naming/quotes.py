@@ -47,12 +47,11 @@ def core_quote_indices(vectors: np.ndarray, centres: np.ndarray, *, own: int, co
     similarity = vectors @ centres.T
     own_similarity = similarity[:, own]
     others = np.delete(similarity, own, axis=1)
-    nearer_own = own_similarity > (others.max(axis=1) if others.shape[1] else -np.inf)
-    candidates = np.flatnonzero(nearer_own)
+    margin = own_similarity - (others.max(axis=1) if others.shape[1] else -np.inf)
+    candidates = np.flatnonzero(margin > 0)
     if not len(candidates):
         return []
     core_size = max(count, math.ceil(CORE_SHARE * len(vectors)))
-    margin = own_similarity - (others.max(axis=1) if others.shape[1] else 0.0)
     core = candidates[np.argsort(-margin[candidates], kind="stable")[:core_size]]
     picked = representative_indices(vectors[core], centres[own], count=count, diversity=QUOTE_DIVERSITY)
     return [int(core[index]) for index in picked]
