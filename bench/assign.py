@@ -47,7 +47,8 @@ def main() -> None:
     from django.db import connection
 
     from voc.feedback.models import FeedbackItem, Source
-    from voc.feedback.services import feedback_ingest, feedback_ingest_batch, feedback_process
+    from voc.feedback.pipeline import feedback_process
+    from voc.feedback.services import feedback_ingest, feedback_ingest_batch
     from voc.feedback.tasks import feedback_process_task
     from voc.themes.models import ClusterRun, Embedding, Theme
     from voc.themes.services import themes_assign_nearest, themes_recluster

@@ -36,7 +36,8 @@ def main() -> None:
 
     from voc.accounts.models import Account, AccountDomain, Contact
     from voc.feedback.models import FeedbackItem, Source
-    from voc.feedback.services import feedback_ingest_batch, feedback_process
+    from voc.feedback.pipeline import feedback_process
+    from voc.feedback.services import feedback_ingest_batch
     from voc.feedback.tasks import feedback_process_task
 
     call_command("migrate", verbosity=0)

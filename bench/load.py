@@ -181,7 +181,8 @@ def _drain(args, queue: str) -> list[list]:
 
     from bench.themes import load_dataset
     from voc.feedback.models import FeedbackItem, Source
-    from voc.feedback.services import PROCESS_CHUNK, feedback_ingest_batch, feedback_process
+    from voc.feedback.pipeline import PROCESS_CHUNK, feedback_process
+    from voc.feedback.services import feedback_ingest_batch
     from voc.feedback.tasks import feedback_process_task
     from voc.themes.services import themes_recluster
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from voc.accounts.models import Account, AccountDomain, Contact
 from voc.core.roles import roles_sync
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
 from voc.feedback.records import content_hash
+from voc.feedback.units import UNITS_VERSION
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -69,6 +70,9 @@ class SourceFactory(factory.django.DjangoModelFactory):
     kind = Source.Kind.API
 
 
+CLUSTERING = FeedbackUnit.ThemeAssignedBy.CLUSTERING
+
+
 class FeedbackItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FeedbackItem
@@ -79,3 +83,17 @@ class FeedbackItemFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"My card has not arrived yet ({n})")
     occurred_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     content_hash = factory.LazyAttribute(lambda item: content_hash(item.text))
+
+    @classmethod
+    def _create(cls, model_class, *args, units=True, embedding=None, theme_assigned_by="", **kwargs):
+        """A processed, themed or embedded item gets one unit of its whole text, in its theme and with the embedding
+        given, as processing would give it; units=False for none."""
+        item = super()._create(model_class, *args, **kwargs)
+        if units and (item.theme_id or embedding or item.status == FeedbackItem.Status.PROCESSED):
+            FeedbackUnit.objects.create(
+                item=item, position=0, start=0, end=len(item.text), theme_id=item.theme_id, embedding=embedding,
+                theme_assigned_by=theme_assigned_by or (CLUSTERING if item.theme_id else ""),
+            )
+            FeedbackItem.objects.filter(pk=item.pk).update(units_version=UNITS_VERSION)
+            item.units_version = UNITS_VERSION
+        return item

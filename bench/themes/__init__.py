@@ -5,6 +5,7 @@
     python -m bench.themes --intents 30 --per-intent 20  # a young product: 30 labels drawn, 20 texts of each
     python -m bench.themes --sizes 600,1500,30x20,all    # voc against BERTopic at each size, one summary table
     python -m bench.themes --scale 100000
+    python -m bench.themes --csv composed.csv --label-col labels --multi-label  # several problems an item
 
 Default data: BANKING77 (train + test, 13,083 texts, 77 intents) from ../shared/datasets/banking77 beside the repo.
 Every stage runs in its own fresh process so that its peak memory (ru_maxrss) is its own; vectors travel between

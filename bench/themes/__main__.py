@@ -7,6 +7,7 @@ from pathlib import Path
 
 import bench.themes
 from bench.themes.data import Subset, dataset_summary, load_dataset, rows_take, sizes_parse, subset_rows
+from bench.themes.multilabel import print_multi_label, run_multi_label
 from bench.themes.report import print_comparison, print_scale, print_sizes
 from bench.themes.runs import run_comparison, run_scale, run_sizes
 
@@ -15,7 +16,10 @@ def main() -> None:
     args = _arguments()
     texts, gold, name = load_dataset(args)
     with tempfile.TemporaryDirectory(prefix="bench-themes-") as workdir:
-        if args.sizes:
+        if args.multi_label:
+            output = {"multi_label": run_multi_label(texts, gold, Path(workdir))}
+            print_multi_label(output["multi_label"], name)
+        elif args.sizes:
             output = {"sizes": run_sizes(texts, gold, name, args.sizes, Path(workdir))}
             print_sizes(output["sizes"])
         else:
@@ -50,6 +54,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--per-intent", type=int, help="with --intents: this many texts of each label")
     parser.add_argument("--shuffle-seed", type=int, help="run voc again on the texts in this seed's random order")
     parser.add_argument("--scale", type=int, help="time re-clustering this many synthetic vectors instead")
+    parser.add_argument(
+        "--multi-label", action="store_true",
+        help="labels are joined by '|' (python -m bench.composed): score the labels each item's themes cover",
+    )
     args = parser.parse_args()
 
     if (args.intents is None) != (args.per_intent is None):
@@ -60,6 +68,8 @@ def _arguments() -> argparse.Namespace:
         parser.error("--sizes and --scale are separate runs; give one of them")
     if args.shuffle_seed is not None and (args.sizes or args.scale):
         parser.error("--shuffle-seed applies to the single comparison, not to --sizes or --scale")
+    if args.multi_label and (args.sizes or args.scale or args.shuffle_seed is not None):
+        parser.error("--multi-label is a run of its own; leave out --sizes, --scale and --shuffle-seed")
     args.sizes = sizes_parse(args.sizes) if args.sizes else []
     return args
 

@@ -97,9 +97,9 @@ def test_it_reads_only_the_accounts_own_items(acme):
     mention(Theme.objects.create(name="Card delivery"), acme)
     with CaptureQueriesContext(connection) as queries:
         account_themes(account=acme, now=NOW, policy=POLICY)
-    item_queries = [q["sql"] for q in queries if 'FROM "feedback_feedbackitem"' in q["sql"]]
-    assert item_queries
-    assert all(f'"feedback_feedbackitem"."account_id" = {acme.pk}' in sql for sql in item_queries)
+    unit_queries = [q["sql"] for q in queries if 'FROM "feedback_feedbackunit"' in q["sql"]]
+    assert unit_queries
+    assert all(f'"feedback_feedbackitem"."account_id" = {acme.pk}' in sql for sql in unit_queries)
 
 
 def test_the_themes_carry_their_product_area_without_another_query(acme):

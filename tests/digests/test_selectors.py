@@ -10,7 +10,7 @@ from tests.digests.conftest import NOW, mention
 from tests.factories import AccountFactory
 from voc.digests.models import DigestSubscription
 from voc.digests.selectors import DigestFilters, digest_build, digest_week, money, subscriptions_due
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackUnit
 from voc.themes.models import Theme
 from voc.themes.selectors import theme_quotes
 
@@ -79,20 +79,22 @@ def test_quotes_come_from_the_biggest_accounts_one_each_with_pii_redacted(week):
 
 def test_a_described_theme_is_quoted_with_the_core_quotes_its_page_shows_in_their_order(week):
     core = [mention(week.rising, days_ago=30, text=f"Core quote {number} about late cards") for number in range(3)]
-    Theme.objects.filter(pk=week.rising.pk).update(representative_item_ids=[item.pk for item in reversed(core)])
+    quotes = [item.units.get().pk for item in reversed(core)]
+    Theme.objects.filter(pk=week.rising.pk).update(representative_unit_ids=quotes)
     week.rising.refresh_from_db()
 
     quotes = digest_build(filters=DigestFilters(), now=NOW).top[0].quotes
 
     assert [quote.text for quote in quotes] == ["Core quote 2 about late cards", "Core quote 1 about late cards",
                                                 "Core quote 0 about late cards"]
-    assert [item.pk for item in theme_quotes(theme=week.rising)] == [item.pk for item in reversed(core)]
+    assert [unit.item_id for unit in theme_quotes(theme=week.rising)] == [item.pk for item in reversed(core)]
 
 
 def test_a_quote_whose_item_left_the_theme_is_not_shown(week):
     [stays, leaves] = [mention(week.rising, days_ago=30, text=text) for text in ("Stays here", "Moved elsewhere")]
-    Theme.objects.filter(pk=week.rising.pk).update(representative_item_ids=[stays.pk, leaves.pk])
-    FeedbackItem.objects.filter(pk=leaves.pk).update(theme=week.steady)
+    quotes = [stays.units.get().pk, leaves.units.get().pk]
+    Theme.objects.filter(pk=week.rising.pk).update(representative_unit_ids=quotes)
+    FeedbackUnit.objects.filter(item=leaves).update(theme=week.steady)
     week.rising.refresh_from_db()
 
     assert [quote.text for quote in digest_build(filters=DigestFilters(), now=NOW).top[0].quotes] == ["Stays here"]

@@ -15,7 +15,8 @@ from django.db import connection
 from tests.conftest import broker_used, worker_start, worker_stop
 from tests.factories import SourceFactory
 from voc.feedback.models import FeedbackItem
-from voc.feedback.services import feedback_ingest_batch, feedback_sweep
+from voc.feedback.pipeline import feedback_sweep
+from voc.feedback.services import feedback_ingest_batch
 from voc.themes.models import Embedding
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

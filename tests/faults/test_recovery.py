@@ -11,9 +11,10 @@ from kombu.exceptions import OperationalError
 from ingest.tasks import webhooks_sweep_task
 from tests.factories import SourceFactory
 from tests.ingest.test_webhooks import SECRET, post, voc_signed
-from voc.feedback import services
+from voc.feedback import pipeline
 from voc.feedback.models import FeedbackItem, Source, WebhookDelivery
-from voc.feedback.services import feedback_ingest_batch, feedback_process, feedback_sweep
+from voc.feedback.pipeline import feedback_process, feedback_sweep
+from voc.feedback.services import feedback_ingest_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -102,14 +103,14 @@ def test_a_chunk_whose_batched_step_keeps_failing_goes_item_by_item_and_parks_on
         for external_id in ("a", "poison", "b")
     ])
     poison = FeedbackItem.objects.get(external_id="poison")
-    real_resolve = services._resolve_accounts
+    real_resolve = pipeline._resolve_accounts
 
     def resolve(items):
         if any(item.pk == poison.pk for item in items):
             raise TypeError("unhashable type: 'dict'")
         return real_resolve(items)
 
-    monkeypatch.setattr(services, "_resolve_accounts", resolve)
+    monkeypatch.setattr(pipeline, "_resolve_accounts", resolve)
     ids = list(FeedbackItem.objects.order_by("pk").values_list("pk", flat=True))
 
     assert feedback_process(item_ids=ids) == 2

@@ -172,7 +172,9 @@ def test_a_product_person_moves_feedback_to_a_theme_and_it_stays_there(client):
     done = client.post(CHANGELIST, move_post(items[:2], theme=target.pk), follow=True)
     assert "Moved 2 item(s) to “Top-ups”" in done.content.decode()
     moved = FeedbackItem.objects.filter(pk__in=[items[0].pk, items[1].pk])
-    assert set(moved.values_list("theme_id", "theme_assigned_by")) == {(target.pk, "person")}
+    assert set(moved.values_list("theme_id", "units__theme_id", "units__theme_assigned_by")) == {
+        (target.pk, target.pk, "person")
+    }
     assert Curation.objects.get(action="move_items").user == pm
     assert Theme.objects.get(pk=source.pk).size == 1
     assert Theme.objects.get(pk=target.pk).size == 2

@@ -2,7 +2,8 @@ import pytest
 
 from tests.factories import AccountDomainFactory, AccountFactory, ContactFactory, FeedbackItemFactory, SourceFactory
 from voc.feedback.models import FeedbackItem, Source
-from voc.feedback.services import feedback_ingest, feedback_ingest_batch, feedback_reresolve
+from voc.feedback.pipeline import feedback_reresolve
+from voc.feedback.services import feedback_ingest, feedback_ingest_batch
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from tests.factories import ContactFactory, FeedbackItemFactory, SourceFactory
-from voc.feedback import services
+from voc.feedback import pipeline
 from voc.feedback.models import FeedbackItem, Source
-from voc.feedback.services import PROCESS_CHUNK, feedback_ingest, feedback_ingest_batch
+from voc.feedback.pipeline import PROCESS_CHUNK
+from voc.feedback.services import feedback_ingest, feedback_ingest_batch
 from voc.feedback.tasks import feedback_process_task, feedback_sweep_task
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -76,14 +77,14 @@ def test_a_batch_of_600_items_is_processed_by_two_tasks(celery_worker, wait_for)
 def poison_item(db, monkeypatch):
     """An item whose processing always raises; every other item processes normally."""
     poison = FeedbackItemFactory(text="this one breaks the pipeline")
-    real_process_item = services._process_item
+    real_embed = pipeline.embeddings_for_texts
 
-    def process_item(item):
-        if item.pk == poison.pk:
+    def embed(texts):
+        if any("breaks the pipeline" in text for text in texts):
             raise ValueError("embedding model returned NaN")
-        real_process_item(item)
+        return real_embed(texts)
 
-    monkeypatch.setattr(services, "_process_item", process_item)
+    monkeypatch.setattr(pipeline, "embeddings_for_texts", embed)
     return poison
 
 

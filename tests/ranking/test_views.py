@@ -98,13 +98,13 @@ def test_the_explanation_filters_items_by_account(pm, themes):
     loud, _ = themes
     pebble = loud.items.first().account
     page = pm.get(f"/admin/ranking/{loud.pk}/?account={pebble.pk}").content.decode()
-    assert "All items (40)" in page
+    assert "All mentions (40)" in page
 
 
 def test_feedback_and_theme_names_are_shown_escaped(pm):
     theme = Theme.objects.create(name="<script>alert(1)</script>")
     mention(theme, AccountFactory(name="<b>Acme</b>"), text="<img src=x onerror=alert(2)>")
-    theme.representative_item_ids = list(theme.items.values_list("pk", flat=True))
+    theme.representative_unit_ids = list(theme.units.values_list("pk", flat=True))
     theme.save()
     for url in ("/admin/ranking/", f"/admin/ranking/{theme.pk}/"):
         page = pm.get(url).content.decode()

@@ -50,7 +50,7 @@ def hostile():
     theme = Theme.objects.create(name="exports fail", human_name=THEME)
     item = FeedbackItemFactory(text=TEXT, account=account, theme=theme, status=FeedbackItem.Status.PROCESSED,
                                occurred_at=NOW - dt.timedelta(days=1))
-    Theme.objects.filter(pk=theme.pk).update(representative_item_ids=[item.pk])
+    Theme.objects.filter(pk=theme.pk).update(representative_unit_ids=[item.units.get().pk])
     weeks_refresh(weeks=12)
     rankings_refresh()
     return item

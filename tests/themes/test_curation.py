@@ -5,12 +5,12 @@ import pytest
 
 from tests.factories import AccountFactory, FeedbackItemFactory, UserFactory
 from voc.core.roles import CUSTOMER_SUCCESS, PRODUCT
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.ranking.models import ThemeRanking
 from voc.ranking.services import rankings_refresh
 from voc.themes.curation import items_move, theme_merge, theme_split, theme_split_proposal
 from voc.themes.models import Curation, Embedding, ProductArea, Theme, ThemeEvent
-from voc.themes.services import _clusterable_items
+from voc.themes.services import _clusterable_units
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def mixed_theme():
     return theme
 
 
-def test_merging_moves_the_items_pins_them_and_retires_the_others(pm):
+def test_merging_moves_the_units_pins_them_and_retires_the_others(pm):
     target, other, third = (Theme.objects.create(name=name, size=size) for name, size in
                             (("Card delivery", 3), ("Card arrival", 2), ("Where is my card", 1)))
     own = themed(target, 3)
@@ -67,9 +67,9 @@ def test_merging_moves_the_items_pins_them_and_retires_the_others(pm):
     moved = theme_merge(sources=[target, other, third], target=target, user=pm)
     assert moved == 3
     assert FeedbackItem.objects.filter(theme=target).count() == 6
-    pinned = FeedbackItem.objects.filter(theme=target, theme_assigned_by=FeedbackItem.ThemeAssignedBy.PERSON)
+    pinned = FeedbackUnit.objects.filter(theme=target, theme_assigned_by=FeedbackUnit.ThemeAssignedBy.PERSON)
     assert pinned.count() == 3
-    assert not pinned.filter(pk__in=[item.pk for item in own]).exists()
+    assert not pinned.filter(item__in=own).exists()
     other.refresh_from_db()
     target.refresh_from_db()
     assert other.merged_into == target
@@ -80,11 +80,11 @@ def test_merging_moves_the_items_pins_them_and_retires_the_others(pm):
     assert (audit.action, audit.user, audit.detail["items"]) == ("merge", pm, 3)
 
 
-def test_merged_items_stay_out_of_reclustering(pm):
+def test_merged_units_stay_out_of_reclustering(pm):
     target, other = Theme.objects.create(name="A"), Theme.objects.create(name="B")
     [moved] = themed(other, 1)
     theme_merge(sources=[other], target=target, user=pm)
-    assert moved.pk not in _clusterable_items("any model")[0]
+    assert moved.units.get().pk not in _clusterable_units("any model")[0]
 
 
 def test_merging_a_theme_into_itself_is_refused(pm):
@@ -142,17 +142,17 @@ def test_splitting_keeps_the_largest_part_in_the_theme_and_makes_a_new_theme_of_
     # Named the way the engine names themes, from each part's own texts.
     assert set(new.name.lower().split()) <= set(TOP_UP_TEXTS[0].lower().split())
     assert set(kept.name.lower().split()) <= set(CARD_TEXTS[0].lower().replace(",", "").split())
-    assert len(new.representative_item_ids) == 3
-    assert set(new.representative_item_ids) <= set(new.items.values_list("pk", flat=True))
+    assert len(new.representative_unit_ids) == 3
+    assert set(new.representative_unit_ids) <= set(new.units.values_list("pk", flat=True))
     assert (new.product_area, new.status, new.locked) == (mixed_theme.product_area, Theme.Status.NEW, False)
     assert (kept.status, kept.locked) == (Theme.Status.PLANNED, True)
 
 
 def test_split_off_items_are_pinned_and_the_split_is_recorded(pm, mixed_theme):
     _, new = theme_split(theme=mixed_theme, user=pm)
-    assert set(new.items.values_list("theme_assigned_by", flat=True)) == {FeedbackItem.ThemeAssignedBy.PERSON}
-    assert not mixed_theme.items.filter(theme_assigned_by=FeedbackItem.ThemeAssignedBy.PERSON).exists()
-    assert not set(new.items.values_list("pk", flat=True)) & set(_clusterable_items(MODEL_VERSION)[0])
+    assert set(new.units.values_list("theme_assigned_by", flat=True)) == {FeedbackUnit.ThemeAssignedBy.PERSON}
+    assert not mixed_theme.units.filter(theme_assigned_by=FeedbackUnit.ThemeAssignedBy.PERSON).exists()
+    assert not set(new.units.values_list("pk", flat=True)) & set(_clusterable_units(MODEL_VERSION)[0])
     event = ThemeEvent.objects.get(theme=new)
     assert (event.kind, event.other_theme_id, event.items_moved) == ("split_from", mixed_theme.pk, 10)
     audit = Curation.objects.get(theme=mixed_theme)
@@ -171,14 +171,14 @@ def test_the_proposal_changes_nothing(mixed_theme):
 def test_a_one_item_theme_cannot_be_split(pm):
     theme = Theme.objects.create(name="Lonely")
     themed_near(theme, ["Just me"], axis=0, seed=0)
-    with pytest.raises(ValueError, match="has 1 item.* splitting needs at least 10"):
+    with pytest.raises(ValueError, match="has 1 unit.* splitting needs at least 10"):
         theme_split(theme=theme, user=pm)
 
 
 def test_a_theme_without_stored_vectors_cannot_be_split(pm):
     theme = Theme.objects.create(name="Not embedded yet")
     themed(theme, 12)
-    with pytest.raises(ValueError, match="has 0 item"):
+    with pytest.raises(ValueError, match="has 0 unit"):
         theme_split(theme=theme, user=pm)
     assert Theme.objects.count() == 1
 
@@ -218,7 +218,7 @@ def test_the_admin_says_why_a_theme_cannot_be_split(client, pm):
     theme = Theme.objects.create(name="Not embedded yet")
     selected = {"action": "split_theme", "_selected_action": [theme.pk]}
     response = client.post("/admin/themes/theme/", selected, follow=True)
-    assert "Cannot split: “Not embedded yet” has 0 item(s) with a stored vector" in response.content.decode()
+    assert "Cannot split: “Not embedded yet” has 0 unit(s) with a stored vector" in response.content.decode()
 
 
 def test_customer_success_is_neither_offered_nor_allowed_to_split(client, mixed_theme):

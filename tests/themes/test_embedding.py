@@ -62,7 +62,8 @@ def test_processing_embeds_each_item(django_capture_on_commit_callbacks):
     source = SourceFactory(kind=Source.Kind.ZENDESK)
     with django_capture_on_commit_callbacks(execute=True):
         feedback_ingest_batch(source=source, records=[{"text": "Card declined"}, {"text": "Refund please"}])
-    assert not FeedbackItem.objects.filter(embedding__isnull=True).exists()
+    assert not FeedbackItem.objects.filter(units__embedding__isnull=True).exists()
+    assert FeedbackItem.objects.filter(units__isnull=False).count() == 2
     assert set(FeedbackItem.objects.values_list("status", flat=True)) == {"processed"}
 
 

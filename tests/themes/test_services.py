@@ -5,8 +5,9 @@ import pytest
 
 from tests.factories import SourceFactory
 from voc.demo.sample import sample_read
-from voc.feedback.models import FeedbackItem, Source
-from voc.feedback.services import feedback_ingest_batch, feedback_process_pending
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
+from voc.feedback.pipeline import feedback_process_pending
+from voc.feedback.services import feedback_ingest_batch
 from voc.themes.curation import items_move
 from voc.themes.models import ClusterRun, Theme, ThemeEvent
 from voc.themes.services import themes_recluster
@@ -48,8 +49,8 @@ def test_a_run_names_every_theme_and_picks_three_quotes(source):
     for theme in themes:
         assert theme.name
         assert theme.keywords
-        assert len(theme.representative_item_ids) == 3
-        assert set(theme.representative_item_ids) <= set(theme.items.values_list("pk", flat=True))
+        assert len(theme.representative_unit_ids) == 3
+        assert set(theme.representative_unit_ids) <= set(theme.units.values_list("pk", flat=True))
     assert ThemeEvent.objects.filter(kind=ThemeEvent.Kind.BORN).count() == len(themes)
 
 
@@ -73,8 +74,9 @@ def test_new_items_join_their_nearest_theme_between_runs(source):
     ingest(source, ["My new card still has not arrived, it has been two weeks"], prefix="late")
     item = FeedbackItem.objects.get(external_id="late-0")
     card_arrival_theme = FeedbackItem.objects.get(external_id="old-0").theme  # the first card_arrival text
-    assert item.theme_assigned_by == FeedbackItem.ThemeAssignedBy.NEAREST
-    assert item.theme == card_arrival_theme
+    [unit] = item.units.all()
+    assert unit.theme_assigned_by == FeedbackUnit.ThemeAssignedBy.NEAREST
+    assert (unit.theme, item.theme) == (card_arrival_theme, card_arrival_theme)
 
 
 def test_a_human_name_a_lock_and_a_pinned_item_survive_re_clustering(source):
@@ -85,7 +87,7 @@ def test_a_human_name_a_lock_and_a_pinned_item_survive_re_clustering(source):
     Theme.objects.filter(pk=locked.pk).update(locked=True)
     locked_members = set(locked.items.values_list("pk", flat=True))
     pinned = FeedbackItem.objects.exclude(theme=locked).exclude(theme=renamed).first()
-    FeedbackItem.objects.filter(pk=pinned.pk).update(theme=renamed, theme_assigned_by="person")
+    FeedbackUnit.objects.filter(item=pinned).update(theme=renamed, theme_assigned_by="person")
 
     themes_recluster(seed=3)
 
@@ -109,7 +111,7 @@ def test_a_theme_holding_only_items_a_person_put_there_lives_on_and_counts_them(
     assert by_hand.size == 5
     assert set(by_hand.items.values_list("pk", flat=True)) == set(moved)
     live = Theme.objects.filter(retired_at__isnull=True)
-    assert sum(live.values_list("size", flat=True)) == FeedbackItem.objects.filter(theme__in=live).count()
+    assert sum(live.values_list("size", flat=True)) == FeedbackUnit.objects.filter(theme__in=live).count()
 
 
 def test_a_theme_whose_items_all_moved_into_another_is_recorded_as_merged(source):
@@ -117,9 +119,9 @@ def test_a_theme_whose_items_all_moved_into_another_is_recorded_as_merged(source
     themes_recluster()
     first, second = Theme.objects.filter(retired_at__isnull=True)[:2]
     # As if an earlier run had split one theme in two: the next run finds one cluster and merges them back.
-    split_off = list(first.items.values_list("pk", flat=True))[: first.size // 3]
+    split_off = list(first.units.values_list("pk", flat=True))[: first.size // 3]
     stray = Theme.objects.create(name="split off")
-    FeedbackItem.objects.filter(pk__in=split_off).update(theme=stray)
+    FeedbackUnit.objects.filter(pk__in=split_off).update(theme=stray)
 
     themes_recluster()
 
@@ -140,8 +142,8 @@ def test_a_model_change_re_embeds_items_before_the_next_run(source, settings):
     settings.VOC_EMBEDDING_MAX_SEQ_LENGTH = 64  # a different model version
     encoder_get.cache_clear()
     try:
-        assert embeddings_refresh() == FeedbackItem.objects.count()
-        versions = set(FeedbackItem.objects.values_list("embedding__model_version", flat=True))
+        assert embeddings_refresh() == FeedbackUnit.objects.count()
+        versions = set(FeedbackUnit.objects.values_list("embedding__model_version", flat=True))
         assert versions == {encoder_get().version} != {old_version}
     finally:
         encoder_get.cache_clear()
@@ -190,7 +192,7 @@ def test_theme_names_are_unique_and_quotes_are_members_nearest_their_own_theme(s
     model = ThemeModel.from_bytes(run.model)
     theme_of_cluster = run.params["cluster_theme_ids"]
     for theme in themes:
-        quotes = FeedbackItem.objects.filter(pk__in=theme.representative_item_ids).select_related("embedding")
-        vectors = np.stack([np.frombuffer(item.embedding.vector, dtype=np.float32) for item in quotes])
+        quotes = FeedbackUnit.objects.filter(pk__in=theme.representative_unit_ids).select_related("embedding")
+        vectors = np.stack([np.frombuffer(unit.embedding.vector, dtype=np.float32) for unit in quotes])
         nearest, _ = model.assign(vectors)
         assert {theme_of_cluster[cluster] for cluster in nearest.tolist()} == {theme.pk}

@@ -77,7 +77,7 @@ def account_themes(
     now = now or timezone.now()
     policy = policy or WeightPolicy.from_settings()
     # The ranking's own voice query narrowed to this account, so both pages count the same items.
-    voices = voices_by_theme(now - timedelta(days=period_days), now, {"account_id": account.pk})
+    voices = voices_by_theme(now - timedelta(days=period_days), now, {"item__account_id": account.pk})
     facts = {account.pk: AccountFacts(name=account.name, arr=account.arr, tier=account.plan_tier,
                                       segment=account.segment)}
     themes = Theme.objects.select_related("product_area").in_bulk(list(voices))

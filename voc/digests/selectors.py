@@ -23,6 +23,7 @@ from voc.ranking.selectors import (
     theme_week_over_week,
     theme_week_series,
     themed_feedback,
+    themed_units,
 )
 from voc.themes.models import Curation, Theme
 from voc.themes.preprocess import text_for_embedding
@@ -284,26 +285,27 @@ def _quotes(theme: Theme, *, since: datetime, until: datetime, filters: dict) ->
     core = theme_quotes(theme=theme)
     if core:
         return [
-            Quote(text=text, account=item.account.name if item.account else "")
-            for item in core
-            if (text := _shortened(text_for_embedding(item.text)))
+            Quote(text=text, account=unit.item.account.name if unit.item.account else "")
+            for unit in core
+            if (text := _shortened(text_for_embedding(unit.words)))
         ]
     for start in (since, until - timedelta(days=PERIOD_DAYS)):
-        items = (
-            themed_feedback(start, until, **filters)
+        units = (
+            themed_units(start, until, **filters)
             .filter(theme=theme)
-            .select_related("account")
-            .order_by(F("account__arr").desc(nulls_last=True), "-occurred_at")
-            .only("text", "account__name", "account__arr")[:50]
+            .select_related("item__account")
+            .order_by(F("item__account__arr").desc(nulls_last=True), "-item__occurred_at")
+            .only("start", "end", "text", "item__text", "item__account__name", "item__account__arr")[:50]
         )
         quotes, seen = [], set()
-        for item in items:
-            if item.account_id in seen and item.account_id is not None:
+        for unit in units:
+            account_id = unit.item.account_id
+            if account_id in seen and account_id is not None:
                 continue
-            text = _shortened(text_for_embedding(item.text))
+            text = _shortened(text_for_embedding(unit.words))
             if text:
-                seen.add(item.account_id)
-                quotes.append(Quote(text=text, account=item.account.name if item.account else ""))
+                seen.add(account_id)
+                quotes.append(Quote(text=text, account=unit.item.account.name if unit.item.account else ""))
             if len(quotes) == QUOTES_PER_THEME:
                 return quotes
         if quotes:

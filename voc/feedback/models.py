@@ -67,11 +67,6 @@ class FeedbackItem(models.Model):
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 
-    class ThemeAssignedBy(models.TextChoices):
-        CLUSTERING = "clustering", "Clustering"
-        NEAREST = "nearest", "Nearest theme"
-        PERSON = "person", "A person"  # never moved by the engine afterwards
-
     class ResolvedBy(models.TextChoices):
         UNRESOLVED = "", "Unresolved"
         GIVEN = "given", "Account given"
@@ -111,12 +106,14 @@ class FeedbackItem(models.Model):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="logged_feedback"
     )
-    embedding = models.ForeignKey(
-        "themes.Embedding", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    # The theme of its first unit that has one, kept here for lists and filters; the item belongs to every theme
+    # its units joined (FeedbackUnit), and the ranking counts it in each.
+    theme = models.ForeignKey(
+        "themes.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="items",
+        help_text="The theme of its first themed unit; see its units for every theme it raised.",
     )
-    theme = models.ForeignKey("themes.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
-    theme_similarity = models.FloatField(null=True, blank=True)
-    theme_assigned_by = models.CharField(max_length=20, choices=ThemeAssignedBy.choices, blank=True)
+    # Which splitter (voc.feedback.units.UNITS_VERSION) cut its units; 0: not split yet, one unit of the whole text.
+    units_version = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -138,6 +135,47 @@ class FeedbackItem(models.Model):
 
     def __str__(self):
         return self.title or self.text[:80]
+
+
+class FeedbackUnit(models.Model):
+    """One problem an item raises (voc.feedback.units): a span of its text, embedded and given a theme of its own."""
+
+    class ThemeAssignedBy(models.TextChoices):
+        CLUSTERING = "clustering", "Clustering"
+        NEAREST = "nearest", "Nearest theme"
+        PERSON = "person", "A person"  # never moved by the engine afterwards
+
+    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="units")
+    position = models.PositiveSmallIntegerField(help_text="0 for the item's first unit.")
+    # Where the unit stands in the item's text; None when its words are not there verbatim (an HTML body), and
+    # then `text` holds them. Otherwise `text` is empty, so a unit costs no second copy of the feedback.
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    embedding = models.ForeignKey(
+        "themes.Embedding", null=True, blank=True, on_delete=models.SET_NULL, related_name="units"
+    )
+    theme = models.ForeignKey("themes.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="units")
+    theme_similarity = models.FloatField(null=True, blank=True)
+    theme_assigned_by = models.CharField(max_length=20, choices=ThemeAssignedBy.choices, blank=True)
+
+    class Meta:
+        ordering = ["item", "position"]
+        constraints = [models.UniqueConstraint(fields=["item", "position"], name="feedback_unit_unique_position")]
+        indexes = [
+            # The ranking adds a theme's units up per item; the theme page lists them.
+            models.Index(fields=["theme", "item"], name="feedback_unit_theme_idx"),
+        ]
+
+    def __str__(self):
+        return self.words[:80]
+
+    @property
+    def words(self) -> str:
+        """What the customer wrote in this unit."""
+        if self.start is None:
+            return self.text
+        return self.item.text[self.start : self.end]
 
 
 class SyncRun(models.Model):

@@ -3,19 +3,19 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from voc.feedback import services
+from voc.feedback import pipeline
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=5)
 def feedback_process_task(item_ids: list[int]) -> int:
-    return services.feedback_process(item_ids=item_ids)
+    return pipeline.feedback_process(item_ids=item_ids)
 
 
 @shared_task
 def feedback_sweep_task() -> int:
-    return services.feedback_sweep()
+    return pipeline.feedback_sweep()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def feedback_reresolve_task(item_ids: list[int] | None = None) -> int:
-    return services.feedback_reresolve(item_ids=item_ids)
+    return pipeline.feedback_reresolve(item_ids=item_ids)

@@ -2,6 +2,10 @@
 
 Two ways to read a ranking: `themes_ranked` computes it from the feedback (the database adds mentions up per voice),
 and `ranking_read` serves the pages from the snapshots `services.rankings_refresh` keeps, so no page scans all items.
+
+A theme's mentions are the items with a unit in it (voc.feedback.units): an item that raises three problems counts
+in three themes, and two of its units in one theme are one mention, so an account's voice counts once per theme it
+raised, however many units or items it used.
 """
 
 from collections import defaultdict
@@ -16,7 +20,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Ro
 from django.utils import timezone
 
 from voc.accounts.models import Account
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.ranking.scoring import (
     NO_ACCOUNT,
     AccountFacts,
@@ -29,12 +33,12 @@ from voc.ranking.scoring import (
 )
 from voc.themes.models import Theme
 
-# Filters a caller may pass, by name, to the item query behind the ranking.
+# Filters a caller may pass, by name, to the unit query behind the ranking.
 FILTERS = {
-    "segment": "account__segment",
-    "tier": "account__plan_tier",
-    "region": "account__region",
-    "source_kind": "source__kind",
+    "segment": "item__account__segment",
+    "tier": "item__account__plan_tier",
+    "region": "item__account__region",
+    "source_kind": "item__source__kind",
     "product_area": "theme__product_area__name",
     "status": "theme__status",
 }
@@ -160,7 +164,7 @@ def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ra
             theme_label=Lower(Coalesce(NullIf("theme__human_name", Value("")), "theme__name")),
         )
         .select_related("theme__product_area")
-        .defer("theme__centroid", "theme__keywords", "theme__representative_item_ids")
+        .defer("theme__centroid", "theme__keywords", "theme__representative_unit_ids")
         .order_by(F(column).desc() if descending else F(column).asc(), "theme_id")
     )
     return Ranking(SnapshotRows(shown), computed_at=taken)
@@ -274,10 +278,10 @@ def _windows(
     windows = {}
     for weeks_ago in weeks:
         until = now - timedelta(weeks=weeks_ago)
-        items = _themed_items(until - timedelta(days=period_days), until, lookups)
+        units = _themed_units(until - timedelta(days=period_days), until, lookups)
         if theme_ids is not None:
-            items = items.filter(theme_id__in=theme_ids)
-        windows[weeks_ago] = voice_columns(items, group=F("theme_id"), by_kind=by_kind)
+            units = units.filter(theme_id__in=theme_ids)
+        windows[weeks_ago] = voice_columns(units, group=F("theme_id"), by_kind=by_kind)
     return windows
 
 
@@ -329,11 +333,12 @@ def _ranked(scored: dict[int, tuple[ThemeScore, float, float]], themes: dict[int
 def voices_by_theme(
     since: datetime, until: datetime, lookups: dict | None = None, *, theme_ids: list[int] | None = None
 ) -> dict[int, list[Voice]]:
-    """Processed feedback in live themes over [since, until), added up by the database into voices per theme."""
-    items = _themed_items(since, until, lookups)
+    """Processed feedback in live themes over [since, until), added up by the database into voices per theme.
+    lookups: on feedback units, e.g. {"item__account_id": 7}."""
+    units = _themed_units(since, until, lookups)
     if theme_ids is not None:
-        items = items.filter(theme_id__in=theme_ids)
-    columns = voice_columns(items, group=F("theme_id"))
+        units = units.filter(theme_id__in=theme_ids)
+    columns = voice_columns(units, group=F("theme_id"))
     voices: dict[int, list[Voice]] = defaultdict(list)
     for row in range(len(columns.groups)):
         account_id = int(columns.account_ids[row])
@@ -353,8 +358,8 @@ WEEK_GROUP = 100_000
 
 def voice_columns_by_week(since: datetime, until: datetime) -> VoiceColumns:
     """Voices per theme and week (Monday to Sunday, UTC), grouped as week_of_group reads them."""
-    monday = Cast(Epoch(TruncWeek("occurred_at", tzinfo=UTC)) / 86_400, IntegerField())
-    return voice_columns(_themed_items(since, until, None), group=F("theme_id") * WEEK_GROUP + monday)
+    monday = Cast(Epoch(TruncWeek("item__occurred_at", tzinfo=UTC)) / 86_400, IntegerField())
+    return voice_columns(_themed_units(since, until, None), group=F("theme_id") * WEEK_GROUP + monday)
 
 
 def week_of_group(group: int) -> tuple[int, date]:
@@ -363,28 +368,32 @@ def week_of_group(group: int) -> tuple[int, date]:
     return theme_id, date(1970, 1, 1) + timedelta(days=days)
 
 
-def voice_columns(items, *, group, by_kind: bool = False) -> VoiceColumns:
-    """The items added up by the database into voices, one row per group and voice (and kind of source), as columns."""
-    kind = ["source__kind"] if by_kind else []
+def voice_columns(units, *, group, by_kind: bool = False) -> VoiceColumns:
+    """Feedback units added up by the database into voices, one row per group and voice (and kind of source), as
+    columns. A voice's mentions are its distinct items: two units of one item in a group are one mention."""
+    kind = {"kind": F("item__source__kind")} if by_kind else {}
     facts = {
-        "mentions": Count("pk"),
-        "reliability": Max("source__reliability_weight"),
+        "mentions": Count("item_id", distinct=True),
+        "reliability": Max("item__source__reliability_weight"),
         # Seconds, not datetimes: parsing a million datetimes costs more than the whole score.
-        "latest": Epoch(Max("occurred_at")),
+        "latest": Epoch(Max("item__occurred_at")),
     }
     by_account = (
-        items.filter(account__isnull=False).annotate(group=group).values("group", "account_id", *kind).annotate(**facts)
+        units.filter(item__account__isnull=False)
+        .annotate(group=group, voice_account=F("item__account_id"), **kind)
+        .values("group", "voice_account", *kind)
+        .annotate(**facts)
     )
     # An author without an account is a voice of its own, known by email, else handle, else the item itself.
     author = Coalesce(
-        NullIf("author_email", Value("")),
-        NullIf("author_handle", Value("")),
-        Concat(Value("item "), Cast("pk", CharField())),
+        NullIf("item__author_email", Value("")),
+        NullIf("item__author_handle", Value("")),
+        Concat(Value("item "), Cast("item_id", CharField())),
         output_field=CharField(),
     )
     by_author = (
-        items.filter(account__isnull=True)
-        .annotate(group=group, author=author)
+        units.filter(item__account__isnull=True)
+        .annotate(group=group, author=author, **kind)
         .values("group", "author", *kind)
         .annotate(**facts)
     )
@@ -396,13 +405,13 @@ def voice_columns(items, *, group, by_kind: bool = False) -> VoiceColumns:
     return VoiceColumns(
         groups=column("group", np.int64),
         account_ids=np.concatenate([
-            np.array(accounts["account_id"], np.int64), np.full(len(authors["author"]), NO_ACCOUNT, np.int64)
+            np.array(accounts["voice_account"], np.int64), np.full(len(authors["author"]), NO_ACCOUNT, np.int64)
         ]),
-        authors=np.array([""] * len(accounts["account_id"]) + list(authors["author"]), dtype=object),
+        authors=np.array([""] * len(accounts["voice_account"]) + list(authors["author"]), dtype=object),
         mentions=column("mentions", np.int64),
         reliability=column("reliability", np.float64),
         latest=column("latest", np.float64),
-        kinds=np.array([*accounts["source__kind"], *authors["source__kind"]], dtype=object) if by_kind else None,
+        kinds=np.array([*accounts["kind"], *authors["kind"]], dtype=object) if by_kind else None,
     )
 
 
@@ -432,23 +441,28 @@ class Epoch(Func):
 
 
 def themed_feedback(since: datetime, until: datetime, **filters):
-    """Processed feedback in live themes over [since, until) that the filters (see FILTERS) keep."""
-    return _themed_items(since, until, _lookups(filters))
+    """Processed feedback items with a unit in a live theme over [since, until) that the filters (see FILTERS) keep."""
+    return FeedbackItem.objects.filter(pk__in=themed_units(since, until, **filters).values("item_id"))
 
 
-def _themed_items(since: datetime, until: datetime, lookups: dict | None):
-    return FeedbackItem.objects.filter(
-        status=FeedbackItem.Status.PROCESSED,
+def themed_units(since: datetime, until: datetime, **filters):
+    """Units of processed feedback in live themes over [since, until) that the filters (see FILTERS) keep."""
+    return _themed_units(since, until, _lookups(filters))
+
+
+def _themed_units(since: datetime, until: datetime, lookups: dict | None):
+    return FeedbackUnit.objects.filter(
+        item__status=FeedbackItem.Status.PROCESSED,
         theme__isnull=False,
         theme__retired_at__isnull=True,
-        occurred_at__gte=since,
-        occurred_at__lt=until,
+        item__occurred_at__gte=since,
+        item__occurred_at__lt=until,
         **(lookups or {}),
     )
 
 
 def _lookups(filters: dict) -> dict:
-    """Item lookups for the filters; a list of values matches any of them."""
+    """Unit lookups for the filters; a list of values matches any of them."""
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTERS)}")

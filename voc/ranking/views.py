@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from voc.accounts.models import Account
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackUnit, Source
 from voc.ranking.charts import sparkline_svg, trend_svg
 from voc.ranking.scoring import WeightPolicy
 from voc.ranking.selectors import (
@@ -89,12 +89,16 @@ def theme_explain(request, theme_id: int):
     voices = row.score.contributions if row else ()
     shown = voices if request.GET.get("voices") == "all" else voices[:VOICES_SHOWN]
     folded = voices[len(shown):]
-    items = FeedbackItem.objects.filter(theme=theme).select_related("account", "source").order_by("-occurred_at")
+    units = (
+        FeedbackUnit.objects.filter(theme=theme)
+        .select_related("item__account", "item__source")
+        .order_by("-item__occurred_at", "-item_id", "position")
+    )
     if request.GET.get("source"):
-        items = items.filter(source_id=request.GET["source"])
+        units = units.filter(item__source_id=request.GET["source"])
     if request.GET.get("account"):
-        items = items.filter(account_id=request.GET["account"])
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+        units = units.filter(item__account_id=request.GET["account"])
+    page = Paginator(units, 50).get_page(request.GET.get("page"))
     quotes = theme_quotes(theme=theme)
     return render(
         request,

@@ -2,9 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 
 from voc.themes.curation import theme_changes_record, theme_merge, theme_split, theme_split_proposal
 from voc.themes.models import ClusterRun, Curation, ProductArea, Theme, ThemeEvent
+from voc.themes.selectors import theme_quotes
 from voc.themes.tasks import themes_recluster_task
 
 
@@ -48,14 +50,20 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["name", "human_name", "keywords"]
     fields = [
         "name", "human_name", "status", "locked", "product_area", "tracker_url", "keywords",
-        "representative_item_ids", "size", "merged_into", "retired_at",
+        "quotes", "size", "merged_into", "retired_at",
     ]
-    readonly_fields = ["name", "keywords", "representative_item_ids", "size", "merged_into", "retired_at"]
+    readonly_fields = ["name", "keywords", "quotes", "size", "merged_into", "retired_at"]
     inlines = [ThemeEventInline, CurationInline]
     show_full_result_count = False
     actions = ["merge_themes", "split_theme", "recluster_now"]
     # Offered only to people who may change themes; posting one anyway is refused rather than ignored.
     curation_actions = {"merge_themes", "split_theme", "recluster_now"}
+
+    @admin.display(description="Representative quotes")
+    def quotes(self, theme):
+        return format_html_join(
+            "", "<blockquote>{}</blockquote>", ((unit.words[:300],) for unit in theme_quotes(theme=theme))
+        ) or "None yet"
 
     def get_queryset(self, request):
         # The centroid is 1.5 KB of binary per theme that no page shows.

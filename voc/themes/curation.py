@@ -4,18 +4,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.ranking.tasks import rankings_refresh_task, weeks_refresh_task
 from voc.themes.clustering import MIN_THEME_ITEMS, themes_cluster, unit
 from voc.themes.embedding import vector_from_bytes
 from voc.themes.models import Curation, Theme, ThemeEvent
-from voc.themes.services import themes_describe
+from voc.themes.services import items_theme_refresh, themes_describe, units_words
 
-# Items a person placed are pinned: the clusterer never moves them again (themes.services._clusterable_items).
-PINNED = FeedbackItem.ThemeAssignedBy.PERSON
+# Units a person placed are pinned: the clusterer never moves them again (themes.services._clusterable_units).
+PINNED = FeedbackUnit.ThemeAssignedBy.PERSON
 # Theme fields a person may set on the theme's admin page, and the audit action each change records.
 FIELD_ACTIONS = {
     "human_name": Curation.Action.RENAME,
@@ -27,7 +27,7 @@ FIELD_ACTIONS = {
 
 
 def theme_merge(*, sources: list[Theme], target: Theme, user) -> int:
-    """Move every item of `sources` into `target`, pinned, and retire the sources; returns how many items moved."""
+    """Move every unit of `sources` into `target`, pinned, and retire the sources; returns how many units moved."""
     sources = [theme for theme in sources if theme.pk != target.pk]
     if not sources:
         raise ValueError("choose at least one theme other than the one to merge into")
@@ -35,9 +35,11 @@ def theme_merge(*, sources: list[Theme], target: Theme, user) -> int:
     with transaction.atomic():
         moved = 0
         for theme in sources:
-            count = FeedbackItem.objects.filter(theme=theme).update(
+            count = FeedbackUnit.objects.filter(theme=theme).update(
                 theme=target, theme_assigned_by=PINNED, theme_similarity=None
             )
+            # An item led by a source theme is now led by the target: its unit there moved, and kept its place.
+            FeedbackItem.objects.filter(theme=theme).update(theme=target)
             moved += count
             Theme.objects.filter(pk=theme.pk).update(merged_into=target, retired_at=now, size=0, updated_at=now)
             ThemeEvent.objects.create(theme=theme, kind=ThemeEvent.Kind.MERGED_INTO, other_theme=target,
@@ -52,30 +54,39 @@ def theme_merge(*, sources: list[Theme], target: Theme, user) -> int:
 
 
 def items_move(*, item_ids: list[int], target: Theme, user) -> int:
-    """Put items in `target` by hand (pinned there); returns how many moved."""
+    """Put items in `target` by hand (pinned there); returns how many items moved.
+
+    What moves is what a list of items shows: the units in each item's lead theme (all of its units without a
+    theme, for an unsorted item). Its other problems stay in their own themes."""
     with transaction.atomic():
         if not Theme.objects.select_for_update().filter(pk=target.pk, retired_at__isnull=True).exists():
             raise ValueError(f"“{target}” is retired; move feedback to a live theme")
-        items = FeedbackItem.objects.select_for_update().filter(pk__in=item_ids).exclude(theme=target)
-        origins = list(items.values_list("theme_id", flat=True))
-        moved = items.update(theme=target, theme_assigned_by=PINNED, theme_similarity=None)
+        shown = Q()
+        for item_id, theme_id in FeedbackItem.objects.filter(pk__in=item_ids).values_list("pk", "theme_id"):
+            shown |= Q(item_id=item_id, theme_id=theme_id) if theme_id else Q(item_id=item_id, theme__isnull=True)
+        if not shown:
+            return 0
+        units = FeedbackUnit.objects.select_for_update().filter(shown).exclude(theme=target)
+        rows = list(units.values_list("theme_id", "item_id"))
+        origins = {theme_id for theme_id, _ in rows if theme_id}
+        units.update(theme=target, theme_assigned_by=PINNED, theme_similarity=None)
+        items_theme_refresh(item_ids=item_ids)
         Curation.objects.create(
             theme=target, action=Curation.Action.MOVE_ITEMS, user=user,
-            detail={"items": sorted(item_ids), "from_themes": sorted({o for o in origins if o})},
+            detail={"items": sorted(item_ids), "from_themes": sorted(origins)},
         )
-        for theme_id in {o for o in origins if o}:
-            Theme.objects.filter(pk=theme_id).update(size=FeedbackItem.objects.filter(theme_id=theme_id).count())
-        Theme.objects.filter(pk=target.pk).update(size=FeedbackItem.objects.filter(theme=target).count())
+        for theme_id in origins | {target.pk}:
+            Theme.objects.filter(pk=theme_id).update(size=FeedbackUnit.objects.filter(theme_id=theme_id).count())
     _snapshots_refresh_after_commit()
-    return moved
+    return len({item_id for _, item_id in rows})
 
 
 @dataclass(frozen=True)
 class SplitPart:
-    """One group of a theme's members, described the way the clustering engine describes a theme."""
+    """One group of a theme's members (feedback units), described the way the clustering engine describes a theme."""
 
-    item_ids: list[int]
-    # Theme field values as themes_describe gives them: name, keywords, representative_item_ids, size, centroid.
+    unit_ids: list[int]
+    # Theme field values as themes_describe gives them: name, keywords, representative_unit_ids, size, centroid.
     fields: dict
     quotes: list[str]
 
@@ -85,7 +96,7 @@ class SplitPart:
 
     @property
     def size(self) -> int:
-        return len(self.item_ids)
+        return len(self.unit_ids)
 
 
 def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
@@ -96,10 +107,10 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
     """
     if theme.retired_at is not None:
         raise ValueError(f"“{theme}” is retired; only a live theme can be split")
-    item_ids, vectors = _member_vectors(theme)
-    if len(item_ids) < 2 * MIN_THEME_ITEMS:
+    unit_ids, vectors = _member_vectors(theme)
+    if len(unit_ids) < 2 * MIN_THEME_ITEMS:
         raise ValueError(
-            f"“{theme}” has {len(item_ids)} item(s) with a stored vector; splitting needs at least "
+            f"“{theme}” has {len(unit_ids)} unit(s) with a stored vector; splitting needs at least "
             f"{2 * MIN_THEME_ITEMS}; move items by hand instead"
         )
     model, _, _ = themes_cluster(vectors, seed=seed)
@@ -111,15 +122,15 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
         raise ValueError(f"the feedback of “{theme}” forms one group; there is nothing to split")
     centroids = {label: unit(vectors[rows].mean(axis=0)) for label, rows in members.items()}
     described = themes_describe(
-        members=members, centroids=centroids, vectors=vectors, item_ids=item_ids, exclude_theme_ids=[theme.pk]
+        members=members, centroids=centroids, vectors=vectors, unit_ids=unit_ids, exclude_theme_ids=[theme.pk]
     )
-    quote_ids = [item_id for fields in described.values() for item_id in fields["representative_item_ids"]]
-    texts = dict(FeedbackItem.objects.filter(pk__in=quote_ids).values_list("pk", "text"))
+    quote_ids = [unit_id for fields in described.values() for unit_id in fields["representative_unit_ids"]]
+    texts = units_words(unit_ids=quote_ids)
     parts = [
         SplitPart(
-            item_ids=[item_ids[row] for row in rows.tolist()],
+            unit_ids=[unit_ids[row] for row in rows.tolist()],
             fields=described[label],
-            quotes=[texts[item_id] for item_id in described[label]["representative_item_ids"]],
+            quotes=[texts[unit_id] for unit_id in described[label]["representative_unit_ids"]],
         )
         for label, rows in members.items()
     ]
@@ -129,7 +140,7 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
 def theme_split(*, theme: Theme, user, seed: int = 0) -> list[Theme]:
     """Split a theme into the parts theme_split_proposal finds; returns the theme (largest part) and the new ones.
 
-    Moved items are pinned in their new theme, so re-clustering keeps them there; the new themes stay unlocked and
+    Moved units are pinned in their new theme, so re-clustering keeps them there; the new themes stay unlocked and
     may gather new members like any other theme.
     """
     kept, *others = theme_split_proposal(theme=theme, seed=seed)
@@ -143,16 +154,17 @@ def theme_split(*, theme: Theme, user, seed: int = 0) -> list[Theme]:
             new = Theme.objects.create(
                 **part.fields, product_area_id=theme.product_area_id, status=Theme.Status.NEW
             )
-            # Only items still in the theme: one moved by someone else since the proposal stays where it went.
-            moved = FeedbackItem.objects.filter(pk__in=part.item_ids, theme=theme).update(
-                theme=new, theme_assigned_by=PINNED, theme_similarity=None
-            )
+            # Only units still in the theme: one moved by someone else since the proposal stays where it went.
+            moving = FeedbackUnit.objects.filter(pk__in=part.unit_ids, theme=theme)
+            item_ids = list(moving.values_list("item_id", flat=True))
+            moved = moving.update(theme=new, theme_assigned_by=PINNED, theme_similarity=None)
+            items_theme_refresh(item_ids=item_ids)
             new.size = moved
             new.save(update_fields=["size", "updated_at"])
             ThemeEvent.objects.create(theme=new, kind=ThemeEvent.Kind.SPLIT_FROM, other_theme=theme, items_moved=moved)
             new_themes.append(new)
         moved_total = sum(new.size for new in new_themes)
-        remaining = FeedbackItem.objects.filter(theme=theme).count()
+        remaining = FeedbackUnit.objects.filter(theme=theme).count()
         Theme.objects.filter(pk=theme.pk).update(**(kept.fields | {"size": remaining}), updated_at=now)
         ThemeEvent.objects.create(theme=theme, kind=ThemeEvent.Kind.SHRANK, items_moved=moved_total)
         Curation.objects.create(
@@ -171,19 +183,19 @@ def theme_split(*, theme: Theme, user, seed: int = 0) -> list[Theme]:
 
 
 def _member_vectors(theme: Theme) -> tuple[list[int], np.ndarray]:
-    """Ids and stored vectors of the theme's members embedded with the model most of them share."""
-    members = FeedbackItem.objects.filter(theme=theme, embedding__isnull=False)
+    """Ids and stored vectors of the theme's units embedded with the model most of them share."""
+    members = FeedbackUnit.objects.filter(theme=theme, embedding__isnull=False)
     # Vectors of two models are not comparable; after a model change most members already have the new one.
     versions = members.values("embedding__model_version").annotate(count=Count("pk")).order_by("-count")
     if not versions:
         return [], np.zeros((0, 0), dtype=np.float32)
     version = versions[0]["embedding__model_version"]
     rows = members.filter(embedding__model_version=version).order_by("pk").values_list("pk", "embedding__vector")
-    item_ids, vectors = [], []
-    for item_id, vector in rows.iterator(chunk_size=2000):
-        item_ids.append(item_id)
+    unit_ids, vectors = [], []
+    for unit_id, vector in rows.iterator(chunk_size=2000):
+        unit_ids.append(unit_id)
         vectors.append(vector_from_bytes(vector))
-    return item_ids, np.stack(vectors)
+    return unit_ids, np.stack(vectors)
 
 
 def theme_changes_record(*, theme: Theme, changed: dict[str, tuple], user) -> None:
@@ -201,7 +213,7 @@ def _plain(value):
 
 
 def _snapshots_refresh_after_commit() -> None:
-    """Items changed theme: the ranked list and the trends read snapshots, so refresh them once this commits."""
+    """Units changed theme: the ranked list and the trends read snapshots, so refresh them once this commits."""
     # robust: a broker hiccup must not turn a committed curation into an error; beat refreshes both anyway.
     transaction.on_commit(rankings_refresh_task.delay, robust=True)
     transaction.on_commit(weeks_refresh_task.delay, robust=True)

@@ -84,6 +84,14 @@ def vector_from_bytes(raw: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(raw), dtype=np.float32)
 
 
+def unit_embedding_texts(words: list[str], title: str) -> list[str]:
+    """What is embedded for each unit of one item: its words, and the item's title (often a ticket's subject) when
+    the item raises one problem only; a title over several problems would pull each towards the others."""
+    if title and len(words) == 1:
+        return [f"{title}\n{words[0]}"]
+    return list(words)
+
+
 def embeddings_for_texts(texts: list[str], *, encoder: Encoder | None = None) -> list[int]:
     """Embedding ids for raw feedback texts, cleaning them first and encoding only texts not seen before."""
     encoder = encoder or encoder_get()

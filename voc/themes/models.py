@@ -49,12 +49,12 @@ class ClusterRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
     model_version = models.CharField(max_length=200)
-    items = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0, help_text="Feedback units clustered.")
     themes = models.PositiveIntegerField(default=0)
     unsorted = models.PositiveIntegerField(default=0)
     # The chosen parameters, and which theme each cluster of the model became.
     params = models.JSONField(default=dict, blank=True)
-    # The fitted ThemeModel (voc.themes.clustering), used to assign new items between runs.
+    # The fitted ThemeModel (voc.themes.clustering), used to assign new units between runs.
     model = models.BinaryField(null=True, blank=True)
     error = models.TextField(blank=True)
 
@@ -79,7 +79,8 @@ class Theme(models.Model):
     name = models.CharField(max_length=200)
     human_name = models.CharField(max_length=200, blank=True)
     keywords = models.JSONField(default=list, blank=True)
-    representative_item_ids = models.JSONField(default=list, blank=True)
+    # Feedback units (FeedbackUnit ids), best first: the quotes its page and the digest show.
+    representative_unit_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     locked = models.BooleanField(default=False, help_text="The clusterer leaves a locked theme's members alone.")
     product_area = models.ForeignKey(

@@ -1,4 +1,8 @@
-"""Writes for themes: re-clustering with stable identities, naming, lineage, and assigning new items."""
+"""Writes for themes: re-clustering feedback units with stable identities, naming, lineage, and assigning new units.
+
+A theme's members are feedback units (voc.feedback.units), one per problem an item raises; an item belongs to the
+themes of its units, and FeedbackItem.theme keeps the first of them for lists and filters (items_theme_refresh).
+"""
 
 import logging
 from collections import Counter
@@ -6,14 +10,14 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from scipy.optimize import linear_sum_assignment
 
 from voc.core.db import rows_update
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.themes.clustering import UNSORTED, ThemeModel, themes_cluster, unit
-from voc.themes.embedding import encoder_get, vector_from_bytes
+from voc.themes.embedding import embeddings_for_texts, encoder_get, unit_embedding_texts, vector_from_bytes
 from voc.themes.models import ClusterRun, Embedding, Theme, ThemeEvent
 from voc.themes.naming import themes_describe_rows
 
@@ -24,26 +28,40 @@ logger = logging.getLogger(__name__)
 MATCH_MIN_OVERLAP = 0.2
 MATCH_MIN_CENTROID_SIMILARITY = 0.9
 
-ASSIGNED_BY = FeedbackItem.ThemeAssignedBy
+ASSIGNED_BY = FeedbackUnit.ThemeAssignedBy
 
 
 def embeddings_refresh(*, chunk: int = 500) -> int:
-    """Re-embed processed items whose vector is missing or from another model (after a model change)."""
-    from voc.feedback.services import feedback_embed
-
+    """Re-embed the units of processed items whose vector is missing or from another model (after a model change)."""
     version = encoder_get().version
     stale = (
-        FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED)
-        .exclude(embedding__model_version=version)
+        FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED, units__isnull=False)
+        .exclude(units__embedding__model_version=version)
         .order_by("pk")
         .values_list("pk", flat=True)
+        .distinct()
     )
     refreshed = 0
-    while batch := list(stale[:chunk]):
-        done = feedback_embed(item_ids=batch)
-        refreshed += done
-        if done < len(batch):
-            break  # some texts cannot be embedded; they stay for the next run instead of looping here
+    last_pk = 0
+    while batch := list(stale.filter(pk__gt=last_pk)[:chunk]):
+        last_pk = batch[-1]
+        units = list(
+            FeedbackUnit.objects.filter(item_id__in=batch).select_related("item").order_by("item_id", "position")
+        )
+        by_item: dict[int, list[FeedbackUnit]] = {}
+        for each in units:
+            by_item.setdefault(each.item_id, []).append(each)
+        texts = [
+            text
+            for item_units in by_item.values()
+            for text in unit_embedding_texts([each.words for each in item_units], item_units[0].item.title)
+        ]
+        for each, embedding_id in zip(
+            [each for item_units in by_item.values() for each in item_units], embeddings_for_texts(texts), strict=True
+        ):
+            each.embedding_id = embedding_id
+        rows_update(units, ["embedding"])
+        refreshed += len(units)
     return refreshed
 
 
@@ -54,17 +72,18 @@ def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = 
     run = ClusterRun.objects.create(model_version=version)
     try:
         say("loading vectors")
-        item_ids, vectors, previous = _clusterable_items(version)
-        say(f"clustering {len(item_ids):,} items")
-        if item_ids:
+        unit_ids, vectors, previous = _clusterable_units(version)
+        say(f"clustering {len(unit_ids):,} feedback units")
+        if unit_ids:
             model, labels, similarity = themes_cluster(vectors, seed=seed)
         else:
             model, labels, similarity = None, np.array([], dtype=int), np.array([], dtype=np.float32)
         say("matching clusters to themes and naming them")
         with transaction.atomic():
-            theme_ids = _apply(run, item_ids, vectors, labels, similarity, previous)
+            theme_ids = _apply(run, unit_ids, vectors, labels, similarity, previous)
+            items_theme_refresh()
             run.status = ClusterRun.Status.DONE
-            run.items = len(item_ids)
+            run.items = len(unit_ids)
             run.themes = len(set(theme_ids.values()))
             run.unsorted = int((labels == UNSORTED).sum())
             run.params = {
@@ -84,48 +103,49 @@ def themes_recluster(*, seed: int = 0, progress: Callable[[str], None] | None = 
     return run
 
 
-def _clusterable_items(version: str) -> tuple[list[int], np.ndarray, dict[int, int | None]]:
-    """Items the engine may move: processed, embedded with the current model, not pinned, not in a locked theme."""
+def _clusterable_units(version: str) -> tuple[list[int], np.ndarray, dict[int, int | None]]:
+    """Units the engine may move: of processed items, embedded with the current model, not pinned, not in a locked
+    theme; their ids, vectors and current themes."""
     rows = (
-        FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED, embedding__model_version=version)
+        FeedbackUnit.objects.filter(item__status=FeedbackItem.Status.PROCESSED, embedding__model_version=version)
         .exclude(theme_assigned_by=ASSIGNED_BY.PERSON)
         .exclude(theme__locked=True)
         .order_by("pk")
         .values_list("pk", "theme_id", "embedding__vector")
     )
-    # Filled in place, never stacked from a list, so 1M vectors cost their 1.5 GB once and not twice; items that
+    # Filled in place, never stacked from a list, so 1M vectors cost their 1.5 GB once and not twice; units that
     # arrive meanwhile wait for the next run.
     count = rows.count()
-    item_ids, matrix, previous = [], None, {}
-    for row, (item_id, theme_id, vector) in enumerate(rows[:count].iterator(chunk_size=5000)):
+    unit_ids, matrix, previous = [], None, {}
+    for row, (unit_id, theme_id, vector) in enumerate(rows[:count].iterator(chunk_size=5000)):
         vector = vector_from_bytes(vector)
         if matrix is None:
             matrix = np.empty((count, len(vector)), dtype=np.float32)
         matrix[row] = vector
-        item_ids.append(item_id)
-        previous[item_id] = theme_id
+        unit_ids.append(unit_id)
+        previous[unit_id] = theme_id
     if matrix is None:
         return [], np.zeros((0, 0), dtype=np.float32), {}
-    return item_ids, matrix[: len(item_ids)], previous
+    return unit_ids, matrix[: len(unit_ids)], previous
 
 
-def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, int]:
+def _apply(run, unit_ids, vectors, labels, similarity, previous) -> dict[int, int]:
     """Map clusters to themes, write members, names and lineage; returns cluster index -> theme id."""
     clusters = sorted(set(labels.tolist()) - {UNSORTED})
     members = {cluster: np.flatnonzero(labels == cluster) for cluster in clusters}
     centroids = {cluster: unit(vectors[rows].mean(axis=0)) for cluster, rows in members.items()}
-    # One pass over the items: how many each old theme had, and how many went from it to each new cluster.
+    # One pass over the units: how many each old theme had, and how many went from it to each new cluster.
     sizes_before = Counter(theme_id for theme_id in previous.values() if theme_id)
     moves = Counter(
-        (previous[item_id], label)
-        for item_id, label in zip(item_ids, labels.tolist(), strict=True)
-        if previous[item_id]
+        (previous[unit_id], label)
+        for unit_id, label in zip(unit_ids, labels.tolist(), strict=True)
+        if previous[unit_id]
     )
     candidates = list(Theme.objects.filter(locked=False, retired_at__isnull=True, merged_into__isnull=True))
     matched = _match(clusters, members, centroids, candidates, sizes_before, moves)
-    # Items a person placed stay where they are, so their theme lives on and counts them.
+    # Units a person placed stay where they are, so their theme lives on and counts them.
     pinned = dict(
-        FeedbackItem.objects.filter(theme_assigned_by=ASSIGNED_BY.PERSON, theme__isnull=False)
+        FeedbackUnit.objects.filter(theme_assigned_by=ASSIGNED_BY.PERSON, theme__isnull=False)
         .values("theme_id")
         .annotate(count=Count("pk"))
         .values_list("theme_id", "count")
@@ -137,9 +157,9 @@ def _apply(run, item_ids, vectors, labels, similarity, previous) -> dict[int, in
         themes_by_cluster[cluster] = theme
     theme_ids = {cluster: theme.pk for cluster, theme in themes_by_cluster.items()}
 
-    _write_members(item_ids, labels, similarity, theme_ids)
+    _write_members(unit_ids, labels, similarity, theme_ids)
     _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves, pinned)
-    _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned)
+    _describe(themes_by_cluster, members, centroids, vectors, unit_ids, pinned)
     return theme_ids
 
 
@@ -164,14 +184,23 @@ def _match(clusters, members, centroids, candidates, sizes_before, moves) -> dic
     return {clusters[row]: candidates[col] for row, col in zip(rows, cols, strict=True) if acceptable[row, col]}
 
 
-def _write_members(item_ids, labels, similarity, theme_ids) -> None:
+def _write_members(unit_ids, labels, similarity, theme_ids) -> None:
     changed = []
-    for item_id, label, score in zip(item_ids, labels.tolist(), similarity.tolist(), strict=True):
+    for unit_id, label, score in zip(unit_ids, labels.tolist(), similarity.tolist(), strict=True):
         theme_id = theme_ids.get(label) if label != UNSORTED else None
-        item = FeedbackItem(pk=item_id, theme_id=theme_id, theme_similarity=score)
-        item.theme_assigned_by = ASSIGNED_BY.CLUSTERING if theme_id else ""
-        changed.append(item)
+        member = FeedbackUnit(pk=unit_id, theme_id=theme_id, theme_similarity=score)
+        member.theme_assigned_by = ASSIGNED_BY.CLUSTERING if theme_id else ""
+        changed.append(member)
     rows_update(changed, ["theme", "theme_similarity", "theme_assigned_by"])
+
+
+def items_theme_refresh(*, item_ids: Collection[int] | None = None) -> None:
+    """Set each item's lead theme (FeedbackItem.theme) to the theme of its first unit that has one."""
+    first_theme = (
+        FeedbackUnit.objects.filter(item_id=OuterRef("pk"), theme__isnull=False).order_by("position").values("theme_id")
+    )
+    items = FeedbackItem.objects.all() if item_ids is None else FeedbackItem.objects.filter(pk__in=list(item_ids))
+    items.update(theme_id=Subquery(first_theme[:1]))
 
 
 def _record_lineage(
@@ -227,9 +256,9 @@ def _record_lineage(
     ThemeEvent.objects.bulk_create(events)
 
 
-def _describe(themes_by_cluster, members, centroids, vectors, item_ids, pinned) -> None:
+def _describe(themes_by_cluster, members, centroids, vectors, unit_ids, pinned) -> None:
     described = themes_describe(
-        members=members, centroids=centroids, vectors=vectors, item_ids=item_ids,
+        members=members, centroids=centroids, vectors=vectors, unit_ids=unit_ids,
         exclude_theme_ids=[theme.pk for theme in themes_by_cluster.values()],
     )
     for cluster, theme in themes_by_cluster.items():
@@ -244,7 +273,7 @@ def themes_describe(
     members: dict[int, np.ndarray],
     centroids: dict[int, np.ndarray],
     vectors: np.ndarray,
-    item_ids: list[int],
+    unit_ids: list[int],
     exclude_theme_ids: Collection[int] = (),
 ) -> dict[int, dict]:
     """Keywords, an engine name, three quotes, size and centre for each group of rows: Theme field values by group.
@@ -253,8 +282,8 @@ def themes_describe(
     being described again, so their current names are free)."""
 
     def texts_of(rows: list[int]) -> dict[int, str]:
-        texts = dict(FeedbackItem.objects.filter(pk__in=[item_ids[row] for row in rows]).values_list("pk", "text"))
-        return {row: texts[item_ids[row]] for row in rows}
+        texts = units_words(unit_ids=[unit_ids[row] for row in rows])
+        return {row: texts[unit_ids[row]] for row in rows}
 
     others = Theme.objects.filter(retired_at__isnull=True).exclude(pk__in=list(exclude_theme_ids))
     taken = frozenset(name for pair in others.values_list("name", "human_name") for name in pair if name)
@@ -265,7 +294,7 @@ def themes_describe(
         cluster: {
             "keywords": description.keywords,
             "name": description.name[:200],
-            "representative_item_ids": [item_ids[row] for row in description.quote_rows],
+            "representative_unit_ids": [unit_ids[row] for row in description.quote_rows],
             "size": len(members[cluster]),
             "centroid": centroids[cluster].astype(np.float32).tobytes(),
         }
@@ -273,27 +302,38 @@ def themes_describe(
     }
 
 
-def themes_assign_nearest(*, items: list[FeedbackItem]) -> int:
-    """Give new items the theme of their nearest prototype in the latest run, if close enough; returns how many."""
+def units_words(*, unit_ids: list[int]) -> dict[int, str]:
+    """The words of each unit, by id, read in one query (a unit's words are a slice of its item's text)."""
+    words = {}
+    rows = FeedbackUnit.objects.filter(pk__in=unit_ids).values_list("pk", "start", "end", "text", "item__text")
+    for unit_id, start, end, text, item_text in rows.iterator(chunk_size=2000):
+        words[unit_id] = text if start is None else item_text[start:end]
+    return words
+
+
+def themes_assign_nearest(*, units: list[FeedbackUnit]) -> int:
+    """Give new units the theme of their nearest prototype in the latest run, if close enough; returns how many.
+
+    The units are changed in place; the caller saves them."""
     run = ClusterRun.objects.filter(status=ClusterRun.Status.DONE, model__isnull=False).order_by("-pk").first()
     if run is None:
         return 0
     model = _model_for((run.pk, run.finished_at), run.model)
     cluster_theme_ids = run.params.get("cluster_theme_ids", [])
     live = set(Theme.objects.filter(pk__in=cluster_theme_ids, retired_at__isnull=True).values_list("pk", flat=True))
-    candidates = [item for item in items if item.embedding_id and item.theme_assigned_by != ASSIGNED_BY.PERSON]
+    candidates = [each for each in units if each.embedding_id and each.theme_assigned_by != ASSIGNED_BY.PERSON]
     if not candidates:
         return 0
     stored = dict(
-        Embedding.objects.filter(pk__in={item.embedding_id for item in candidates}).values_list("pk", "vector")
+        Embedding.objects.filter(pk__in={each.embedding_id for each in candidates}).values_list("pk", "vector")
     )
-    vectors = np.stack([vector_from_bytes(stored[item.embedding_id]) for item in candidates])
+    vectors = np.stack([vector_from_bytes(stored[each.embedding_id]) for each in candidates])
     labels, similarity = model.assign(vectors)
     assigned = 0
-    for item, label, score in zip(candidates, labels.tolist(), similarity.tolist(), strict=True):
+    for each, label, score in zip(candidates, labels.tolist(), similarity.tolist(), strict=True):
         theme_id = cluster_theme_ids[label] if label != UNSORTED else None
         if theme_id in live:
-            item.theme_id, item.theme_similarity, item.theme_assigned_by = theme_id, score, ASSIGNED_BY.NEAREST
+            each.theme_id, each.theme_similarity, each.theme_assigned_by = theme_id, score, ASSIGNED_BY.NEAREST
             assigned += 1
     return assigned
 

@@ -1,12 +1,12 @@
-"""Run the pipeline synchronously: process pending items (resolve, embed, assign), re-cluster and name, snapshot
-trends and rankings."""
+"""Run the pipeline synchronously: process pending items (split, embed, resolve, assign), cut items split by an
+older rule again, re-cluster and name, snapshot trends and rankings."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 from tqdm import tqdm
 
 from voc.feedback.models import FeedbackItem
-from voc.feedback.services import feedback_process_pending
+from voc.feedback.pipeline import feedback_process_pending, units_resplit
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
@@ -26,6 +26,15 @@ class Command(BaseCommand):
         pending = FeedbackItem.objects.filter(status=FeedbackItem.Status.PENDING).count()
         with tqdm(total=pending, desc="embed", unit="item", disable=not pending) as bar:
             feedback_process_pending(progress=lambda done: bar.update(done - bar.n))
+        # Items stored before feedback units (or cut by an older rule) are split again, a chunk at a time; until then
+        # each counts as one unit of its whole text, so the ranking stays up throughout.
+        with tqdm(desc="split", unit="item") as bar:
+
+            def resplit_progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            units_resplit(progress=resplit_progress)
         with tqdm(total=3, desc="themes", bar_format="{desc}: {n}/{total} {postfix}") as bar:
 
             def step(message: str) -> None:
@@ -37,7 +46,7 @@ class Command(BaseCommand):
         rankings_refresh()
         share = run.unsorted / run.items * 100 if run.items else 0
         self.stdout.write(
-            f"\n{run.themes} themes from {run.items:,} items ({run.unsorted:,} unsorted, {share:.1f}%), "
+            f"\n{run.themes} themes from {run.items:,} feedback units ({run.unsorted:,} unsorted, {share:.1f}%), "
             f"model {run.model_version}\n"
         )
         self.stdout.write(themes_table(limit=top))
@@ -47,7 +56,7 @@ def themes_table(*, limit: int) -> str:
     """The largest live themes with their accounts, as a plain-text table."""
     themes = (
         Theme.objects.filter(retired_at__isnull=True)
-        .annotate(accounts=Count("items__account", distinct=True), mentions=Count("items"))
+        .annotate(accounts=Count("units__item__account", distinct=True), mentions=Count("units__item", distinct=True))
         .order_by("-mentions")[:limit]
     )
     lines = [f"  {'Theme':<34} {'Items':>5} {'Accounts':>8}  Keywords", f"  {'-' * 34} {'-' * 5} {'-' * 8}  {'-' * 30}"]

@@ -1,0 +1,86 @@
+"""Feedback units: one per problem an item raises, with offsets into its text; pleasantries are none."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voc.feedback.units import text_units
+
+THREE_PROBLEMS = (
+    "Hi team,\n\nThe export times out on big reports. Also the SSO login loops on Safari every morning. "
+    "Another thing: your invoice PDF shows the wrong VAT rate.\nThanks, Maria"
+)
+
+
+def words(text):
+    return [unit.text for unit in text_units(text)]
+
+
+def test_a_note_raising_three_problems_is_three_units():
+    assert words(THREE_PROBLEMS) == [
+        "The export times out on big reports.",
+        "the SSO login loops on Safari every morning.",
+        "your invoice PDF shows the wrong VAT rate.",
+    ]
+
+
+def test_each_unit_keeps_its_offsets_into_the_stored_text():
+    for unit in text_units(THREE_PROBLEMS):
+        assert THREE_PROBLEMS[unit.start : unit.end] == unit.text
+
+
+def test_greetings_thanks_apologies_and_sign_offs_are_no_units():
+    for pleasantry in ("@acme thanks!", "ok DMed you", "Thanks, Maria", "Sorry to bother you", "Hi team,", "Cheers!"):
+        assert text_units(pleasantry) == [], pleasantry
+
+
+def test_a_word_that_only_sounds_polite_is_still_feedback():
+    assert words("Again.") == ["Again."]
+    assert words("Card declined. Again.") == ["Card declined. Again."]
+
+
+def test_a_short_item_is_one_unit_however_it_is_punctuated():
+    assert words("Export fails. On big files. Always.") == ["Export fails. On big files. Always."]
+
+
+def test_a_request_for_help_joins_the_problem_before_it():
+    text = "My card keeps getting declined when I top up. Could you please resolve this issue or advise other options?"
+    assert words(text) == [text]
+
+
+def test_a_sentence_that_points_back_joins_the_one_before_it():
+    text = "The mobile app crashes when I open my statements. It started after the last update on Monday."
+    assert words(text) == [text]
+
+
+def test_an_html_body_gives_its_visible_words_without_offsets():
+    [unit] = text_units("<p>Hi,</p><p>The export &amp; import both fail on large files.</p>")
+    assert (unit.text, unit.start, unit.end) == ("The export & import both fail on large files.", None, None)
+
+
+def test_an_empty_or_punctuation_only_text_has_no_units():
+    assert text_units("") == text_units("  \n ") == text_units(":) !!") == []
+
+
+@given(st.text(max_size=400))
+def test_any_text_splits_without_error_into_ordered_spans_of_its_own_words(text):
+    units = text_units(text)
+    end = 0
+    for unit in units:
+        assert unit.text.strip()
+        if unit.start is not None:
+            assert text[unit.start : unit.end] == unit.text
+            assert unit.start >= end
+            end = unit.end
+
+
+@given(st.lists(st.sampled_from([
+    "The export times out on big reports.", "The SSO login loops on Safari.", "Invoices show the wrong VAT.",
+    "Thanks!", "Hi team,", "Sorry to bother you.", "Cheers, Tom",
+]), min_size=1, max_size=6))
+def test_pleasantries_never_become_units_and_problems_are_never_lost(sentences):
+    units = words(" ".join(sentences))
+    joined = " ".join(units)
+    for sentence in sentences:
+        if sentence[0] == "T" and sentence != "Thanks!":
+            assert sentence.rstrip(".").split()[1] in joined  # each problem is in some unit
+    assert not any(unit in {"Thanks!", "Hi team,", "Sorry to bother you.", "Cheers, Tom"} for unit in units)
