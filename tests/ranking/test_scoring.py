@@ -4,7 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from voc.ranking.scoring import AccountFacts, Mention, WeightPolicy, ranks, theme_score
+from voc.ranking.scoring import (
+    AccountFacts,
+    Mention,
+    WeightPolicy,
+    ranks,
+    theme_score,
+    voices_of,
+    voices_score,
+)
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 POLICY = WeightPolicy()
@@ -64,14 +72,91 @@ def test_contributions_add_up_to_the_score_biggest_first():
     assert result.mentions == 5
 
 
-def test_unresolved_authors_count_as_small_voices_and_are_capped_together():
+def crowd(people, *, reliability=0.5, days_ago=0.0, prefix="@user"):
+    """Mentions by that many distinct authors who match no account: a tweet each, by default."""
+    return [m for n in range(people) for m in said(author=f"{prefix}{n}", reliability=reliability, days_ago=days_ago)]
+
+
+def crowd_score(mentions) -> float:
+    return voices_score(voices_of(mentions), {}, policy=POLICY, now=NOW, interval=False).score
+
+
+def test_a_lone_unresolved_author_keeps_most_of_the_anonymous_value():
     one = score(said(author="a@gmail.com"))
-    assert one.score == pytest.approx(POLICY.anonymous_value)
-    crowd = score([m for n in range(500) for m in said(author=f"user{n}@gmail.com")])
-    assert crowd.score == pytest.approx(POLICY.anonymous_cap)
-    assert sum(c.weight for c in crowd.contributions) == pytest.approx(crowd.score)
-    assert crowd.accounts == 0
-    assert crowd.too_little_evidence
+    cap, value = POLICY.anonymous_cap, POLICY.anonymous_value
+    assert one.score == pytest.approx(value * cap / (cap + value))
+    assert one.score > 0.85 * value
+    assert one.accounts == 0
+    assert one.too_little_evidence
+
+
+def test_more_distinct_anonymous_voices_always_score_higher():
+    # 16 and 569: the smallest and largest of 19 real themes that a hard clip tied at the cap.
+    people = [1, 2, 3, 8, 15, 16, 17, 50, 100, 568, 569, 570, 5_000, 5_001]
+    scores = [crowd_score(crowd(n)) for n in people]
+    assert all(smaller < larger for smaller, larger in zip(scores, scores[1:], strict=False))
+
+
+def test_each_more_anonymous_voice_adds_less_than_the_one_before():
+    scores = [crowd_score(crowd(n)) for n in range(0, 40)]
+    gains = [later - earlier for earlier, later in zip(scores, scores[1:], strict=False)]
+    assert all(0 < later < earlier for earlier, later in zip(gains, gains[1:], strict=False))
+
+
+def test_anonymous_voices_never_exceed_the_cap():
+    for people in (1, 16, 569, 20_000):
+        result = score(crowd(people, reliability=1.0))
+        assert result.score < POLICY.anonymous_cap
+        assert result.high < POLICY.anonymous_cap
+        assert sum(c.weight for c in result.contributions) == pytest.approx(result.score)
+
+
+def test_an_anonymous_crowd_never_outweighs_two_accounts_at_the_floor():
+    accounts = {1: AccountFacts("A"), 2: AccountFacts("B")}
+    two_accounts = score(said(1) + said(2), accounts)
+    assert crowd_score(crowd(20_000, reliability=1.0)) < two_accounts.score
+
+
+def test_anonymous_voices_share_the_crowd_in_proportion_to_what_each_is_worth():
+    result = score(said(author="reporter", reliability=1.0) + crowd(99, days_ago=POLICY.half_life_days))
+    unscaled = [c.value * c.reliability * c.freshness * c.repeat for c in result.contributions]
+    cap = POLICY.anonymous_cap
+    expected = cap * sum(unscaled) / (cap + sum(unscaled))
+    assert result.score == pytest.approx(expected)
+    for contribution, own in zip(result.contributions, unscaled, strict=True):
+        assert contribution.weight == pytest.approx(own * cap / (cap + sum(unscaled)))
+    # The reporter's ticket is worth four times an old tweet, before and after the scaling.
+    assert result.contributions[0].weight == pytest.approx(4 * result.contributions[-1].weight)
+
+
+def test_anonymous_voices_never_touch_an_accounts_share():
+    accounts = {1: AccountFacts("Acme", arr=Decimal(250_000))}
+    alone = score(said(1, days_ago=4), accounts)
+    with_crowd = score(said(1, days_ago=4) + crowd(300), accounts)
+    [acme] = [c for c in with_crowd.contributions if c.account_id == 1]
+    assert acme.weight == pytest.approx(alone.score)
+    assert with_crowd.score == pytest.approx(sum(c.weight for c in with_crowd.contributions))
+
+
+def test_with_no_accounts_themes_order_by_distinct_voices():
+    sizes = [16, 40, 100, 569, 250, 19, 75]
+    scores = {people: crowd_score(crowd(people)) for people in sizes}
+    # A tie would put the smaller theme first (ranks break ties by key), so any tie fails this too.
+    assert sorted(sizes, key=ranks(scores).get) == sorted(sizes, reverse=True)
+
+
+def test_with_no_accounts_fresher_and_more_reliable_voices_rank_higher():
+    fresh_tweets = crowd_score(crowd(300))
+    old_tweets = crowd_score(crowd(300, days_ago=POLICY.half_life_days))
+    fresh_tickets = crowd_score(crowd(300, reliability=1.0, prefix="someone@mail.example#"))
+    assert old_tweets < fresh_tweets < fresh_tickets
+
+
+def test_the_interval_of_an_anonymous_crowd_contains_its_score():
+    mentions = [m for n in range(200) for m in said(author=f"@user{n}", reliability=0.5, days_ago=n % 90)]
+    result = score(mentions)
+    assert result.low <= result.score <= result.high < POLICY.anonymous_cap
+    assert result.low < result.high
 
 
 def test_a_less_reliable_source_counts_less():

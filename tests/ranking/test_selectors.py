@@ -8,14 +8,16 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import AccountFactory, SourceFactory
 from tests.ranking.conftest import NOW, mention, same_score
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
 from voc.ranking.models import ThemeRanking
 from voc.ranking.scoring import Mention, WeightPolicy, theme_score, voices_score
 from voc.ranking.selectors import (
     account_facts,
+    items_with_themes,
     ranking_read,
     theme_explained,
     themes_ranked,
+    unsorted_weighed,
     voices_by_theme,
 )
 from voc.ranking.services import rankings_refresh
@@ -217,3 +219,53 @@ def test_voc_rank_prints_the_table_and_json(loud_and_broad):
 def test_voc_rank_refuses_a_bad_period(period):
     with pytest.raises(CommandError, match="--period"):
         call_command("voc_rank", "--period", period, stdout=StringIO())
+
+
+def units_in(item, *themes):
+    """Cut an item into one unit per theme given, in order, as processing does for a multi-problem note."""
+    item.units.all().delete()
+    for position, theme in enumerate(themes):
+        FeedbackUnit.objects.create(item=item, position=position, start=0, end=len(item.text), theme=theme)
+
+
+def test_an_account_counts_once_per_theme_however_many_units_and_items_it_used():
+    export, sso = Theme.objects.create(name="Export times out"), Theme.objects.create(name="SSO loops")
+    account = AccountFactory(arr=100_000)
+    units_in(mention(export, account), export, export, sso)  # one note: two units on the export, one on SSO
+    mention(export, account)  # and a second note on the export
+    alone = Theme.objects.create(name="Alone")
+    mention(alone, AccountFactory(arr=100_000))
+
+    ranked = {row.theme: row.score for row in themes_ranked(now=NOW, explain=True)}
+
+    assert ranked[export].accounts == ranked[sso].accounts == 1
+    assert ranked[export].mentions == 2  # two items, not three units
+    assert ranked[sso].mentions == 1
+    assert [voice.mentions for voice in ranked[export].contributions] == [2]
+    # One voice with one mention in SSO weighs what one voice with one mention weighs anywhere.
+    assert ranked[sso].score == pytest.approx(ranked[alone].score)
+
+
+def test_unsorted_feedback_is_weighed_as_a_theme_would_be():
+    mention(None, AccountFactory(arr=50_000))
+    mention(None, AccountFactory(arr=50_000))
+    mention(Theme.objects.create(name="Sorted"), AccountFactory())
+
+    unsorted = unsorted_weighed(now=NOW)
+
+    assert unsorted.items == 2
+    assert unsorted.score.accounts == 2
+    assert unsorted.score.score > 0
+    assert unsorted_weighed(now=NOW, status="new") is None  # unsorted feedback has no status
+
+
+def test_items_with_themes_lists_every_theme_an_item_raised():
+    export, sso = Theme.objects.create(name="Export times out"), Theme.objects.create(name="SSO loops")
+    note = mention(export, AccountFactory(name="Acme"))
+    units_in(note, sso, export, sso)
+
+    [row] = list(items_with_themes(now=NOW))
+
+    assert row.item_id == note.pk
+    assert row.account == "Acme"
+    assert row.themes == [(sso.pk, "SSO loops"), (export.pk, "Export times out")]

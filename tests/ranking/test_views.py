@@ -6,6 +6,7 @@ import pytest
 from tests.factories import AccountFactory
 from tests.ranking.conftest import mention
 from voc.ranking.services import rankings_refresh, weeks_refresh
+from voc.feedback.models import FeedbackUnit
 from voc.themes.curation import theme_merge
 from voc.themes.models import Theme
 
@@ -129,3 +130,38 @@ def test_the_lineage_shows_the_themes_merged_into_this_one(pm, themes):
     assert f"Merged into <a href=\"/admin/ranking/{broad.pk}/\">Card delivery</a>" in pm.get(
         f"/admin/ranking/{duplicate.pk}/"
     ).content.decode()
+
+
+def test_the_list_shows_unsorted_feedback_in_a_row_of_its_own(pm, themes):
+    mention(None, AccountFactory(name="Nowhere Ltd"))
+
+    footer = pm.get("/admin/ranking/").content.decode().split('id="unsorted-row"')[1]
+
+    assert "Unsorted" in footer
+    assert "1 item" in footer
+    assert "?theme=unsorted" in footer
+
+
+def test_an_emerging_theme_is_marked_in_the_list_and_the_csv(pm):
+    theme = Theme.objects.create(name="CSV export times out", emerging=True)
+    mention(theme, AccountFactory())
+
+    assert "Emerging</span>" in pm.get("/admin/ranking/").content.decode()
+    rows = list(csv.DictReader(io.StringIO(pm.get("/admin/ranking/?export=csv").content.decode())))
+    assert rows[0]["emerging"] == "True"
+
+
+def test_the_items_export_lists_the_themes_of_each_item(pm):
+    export, sso = Theme.objects.create(name="Export times out"), Theme.objects.create(name="SSO loops")
+    note = mention(export, AccountFactory(name="Acme"))
+    note.units.all().delete()
+    for position, theme in enumerate((export, sso)):
+        FeedbackUnit.objects.create(item=note, position=position, start=0, end=len(note.text), theme=theme)
+
+    response = pm.get("/admin/ranking/?export=items")
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows == [{
+        "item_id": str(note.pk), "occurred_at": note.occurred_at.isoformat(), "account": "Acme",
+        "theme_ids": f"{export.pk}|{sso.pk}", "themes": "Export times out | SSO loops",
+    }]

@@ -44,7 +44,9 @@ def test_a_run_names_every_theme_and_picks_three_quotes(source):
 
     themes = list(Theme.objects.filter(retired_at__isnull=True))
     assert run.status == ClusterRun.Status.DONE
-    assert 3 <= run.themes == len(themes) <= 15
+    # Up to four themes per intent: texts are cut into units, and some second sentences ask something else (block
+    # and reorder a card; who may verify) that forms a small theme of its own.
+    assert 3 <= run.themes == len(themes) <= 4 * len(INTENTS)
     assert run.unsorted <= 0.05 * run.items
     for theme in themes:
         assert theme.name

@@ -25,7 +25,9 @@ from voc.accounts.services import Author, account_resolve_many
 from voc.core.db import rows_update
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.feedback.units import UNITS_VERSION, UnitSpan, text_units
+from voc.ranking.tasks import rankings_refresh_task
 from voc.themes.embedding import embeddings_for_texts, unit_embedding_texts
+from voc.themes.emerging import emerging_sizes_refresh, themes_emerge, units_join_emerging
 from voc.themes.services import items_theme_refresh, themes_assign_nearest
 
 logger = logging.getLogger(__name__)
@@ -122,12 +124,13 @@ def _chunk_process(item_ids: list[int]) -> int:
             item.last_error = ""
             item.units_version = UNITS_VERSION
             done.append(item)
-        units_replace(items=done, splits={item.pk: splits[item.pk][1] for item in done})
+        unsorted = units_replace(items=done, splits={item.pk: splits[item.pk][1] for item in done})
         rows_update(
             done,
             ["account", "contact", "resolved_by", "attempts", "status", "processed_at", "last_error", "units_version"],
         )
         rows_update(failed, ["attempts", "status", "last_error"])
+        _emerging_gather(unsorted)
     return len(done)
 
 
@@ -159,14 +162,15 @@ def _splits_embed(rows) -> dict[int, tuple[str, _Split]]:
     return splits
 
 
-def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> None:
-    """Store each item's new units in place of its old ones, assign them themes, and set the items' lead theme.
+def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> list[int]:
+    """Store each item's new units in place of its old ones, assign them themes, and set the items' lead theme;
+    returns the ids of the new units that fit no theme.
 
     A unit that covers what the old one covered (the same words at the same place) keeps its theme and how it got
     there, so an item that is one unit keeps its theme id through a re-split, and a person's pin stays.
     """
     if not items:
-        return
+        return []
     item_ids = [item.pk for item in items]
     kept = {
         (unit.item_id, unit.start, unit.end, unit.text): unit
@@ -192,10 +196,19 @@ def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> No
                 to_assign.append(unit)
             units.append(unit)
     themes_assign_nearest(units=to_assign)
+    units_join_emerging(units=[unit for unit in to_assign if unit.theme_id is None])
     FeedbackUnit.objects.bulk_create(units)
+    emerging_sizes_refresh(theme_ids={unit.theme_id for unit in to_assign if unit.theme_id})
     items_theme_refresh(item_ids=item_ids)
     for item in items:  # the caller saves these rows too: keep its copies in step
         item.theme_id = next((unit.theme_id for unit in units if unit.item_id == item.pk and unit.theme_id), None)
+    return [unit.pk for unit in to_assign if unit.theme_id is None and unit.embedding_id]
+
+
+def _emerging_gather(unsorted_unit_ids: list[int]) -> None:
+    """Let new unsorted units gather into emerging themes, and rank those as soon as the chunk commits."""
+    if themes_emerge(unit_ids=unsorted_unit_ids):
+        transaction.on_commit(rankings_refresh_task.delay, robust=True)
 
 
 def units_resplit(*, chunk: int = PROCESS_CHUNK, progress: Callable[[int, int], None] | None = None) -> int:
@@ -225,8 +238,9 @@ def units_resplit(*, chunk: int = PROCESS_CHUNK, progress: Callable[[int, int], 
             ]
             for item in ready:
                 item.units_version = UNITS_VERSION
-            units_replace(items=ready, splits={item.pk: splits[item.pk][1] for item in ready})
+            unsorted = units_replace(items=ready, splits={item.pk: splits[item.pk][1] for item in ready})
             rows_update(ready, ["theme", "units_version"])
+            _emerging_gather(unsorted)
         done += len(batch)
         if progress is not None:
             progress(done, total)

@@ -9,9 +9,10 @@ raised, however many units or items it used.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
 import numpy as np
 from django.db import connections
@@ -239,6 +240,38 @@ def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None
 
 
 @dataclass(frozen=True)
+class Unsorted:
+    """Feedback that fits no theme yet, weighed as a theme would be, so a PM sees what the themes miss."""
+
+    score: ThemeScore
+    items: int
+
+
+def unsorted_weighed(*, period_days: int = 90, now: datetime | None = None, **filters) -> Unsorted | None:
+    """The units of the period that fit no theme, scored together; None when there are none, or when a filter on
+    themes is given (unsorted feedback has no status or product area). filters: see FILTERS."""
+    if any(_values(filters.get(name)) for name in THEME_FILTERS):
+        return None
+    now = now or timezone.now()
+    units = FeedbackUnit.objects.filter(
+        item__status=FeedbackItem.Status.PROCESSED,
+        theme__isnull=True,
+        item__occurred_at__gte=now - timedelta(days=period_days),
+        item__occurred_at__lt=now,
+        **_lookups(filters),
+    )
+    columns = voice_columns(units, group=Value(0, output_field=IntegerField()))
+    if not len(columns.groups):
+        return None
+    known = np.unique(columns.account_ids)
+    scores = groups_score(
+        columns, account_facts(known[known != NO_ACCOUNT].tolist()), policy=WeightPolicy.from_settings(),
+        now=now.timestamp(), interval=False,
+    )
+    return Unsorted(score=scores[0], items=units.values("item_id").distinct().count())
+
+
+@dataclass(frozen=True)
 class WeekOverWeek:
     """One theme's explained score now and as it stood a week ago, with the facts of every account in either."""
 
@@ -459,6 +492,50 @@ def _themed_units(since: datetime, until: datetime, lookups: dict | None):
         item__occurred_at__lt=until,
         **(lookups or {}),
     )
+
+
+@dataclass(frozen=True)
+class ItemThemes:
+    """One item and every theme its units joined, in the order it raised them (an item may raise several)."""
+
+    item_id: int
+    occurred_at: datetime
+    account: str
+    themes: list[tuple[int, str]]  # (theme id, name)
+
+
+def items_with_themes(*, period_days: int = 90, now: datetime | None = None, **filters) -> Iterator[ItemThemes]:
+    """The themed items of the period that the filters (see FILTERS) keep, each with all of its themes, read in
+    one ordered pass so an export of a million items streams."""
+    now = now or timezone.now()
+    rows = (
+        _themed_units(now - timedelta(days=period_days), now, _lookups(filters))
+        .order_by("item_id", "position")
+        .values_list("item_id", "item__occurred_at", "item__account__name", "theme_id", "theme__human_name",
+                     "theme__name")
+    )
+    for item_id, units in groupby(rows.iterator(chunk_size=5000), key=lambda row: row[0]):
+        units = list(units)
+        themes = list(dict.fromkeys((row[3], row[4] or row[5]) for row in units))
+        yield ItemThemes(item_id=item_id, occurred_at=units[0][1], account=units[0][2] or "", themes=themes)
+
+
+def theme_item_ids(theme_ids: list[int], *, period_days: int = 90, now: datetime | None = None,
+                   **filters) -> dict[int, list[int]]:
+    """The ids of the items of the period behind each theme, ascending; an item with units in several themes is
+    listed under each."""
+    now = now or timezone.now()
+    pairs = (
+        _themed_units(now - timedelta(days=period_days), now, _lookups(filters))
+        .filter(theme_id__in=theme_ids)
+        .values_list("theme_id", "item_id")
+        .distinct()
+        .order_by("theme_id", "item_id")
+    )
+    by_theme: dict[int, list[int]] = {theme_id: [] for theme_id in theme_ids}
+    for theme_id, item_id in pairs.iterator(chunk_size=5000):
+        by_theme[theme_id].append(item_id)
+    return by_theme
 
 
 def _lookups(filters: dict) -> dict:

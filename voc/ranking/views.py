@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from voc.accounts.models import Account
@@ -17,10 +17,13 @@ from voc.ranking.scoring import WeightPolicy
 from voc.ranking.selectors import (
     FILTERS,
     RANKING_PERIODS,
+    ItemThemes,
     RankedTheme,
+    items_with_themes,
     ranking_read,
     theme_explained,
     theme_week_series,
+    unsorted_weighed,
 )
 from voc.themes.models import ProductArea, Theme, ThemeEvent
 from voc.themes.selectors import theme_quotes
@@ -40,7 +43,8 @@ COLUMNS = [
     ("arr", "ARR", True), ("mentions", "Mentions", True), ("loudness", "Loudest", True),
 ]
 CSV_COLUMNS = [
-    "rank", "rank_by_mentions", "theme", "score", "low_90", "high_90", "change_vs_last_week", "change_vs_4_weeks_ago",
+    "rank", "rank_by_mentions", "theme", "emerging", "score", "low_90", "high_90", "change_vs_last_week",
+    "change_vs_4_weeks_ago",
     "accounts", "arr", "mentions", "loudness", "too_little_evidence", "status", "product_area",
 ]
 
@@ -54,6 +58,8 @@ def ranked_list(request):
     ranking = ranking_read(period_days=PERIODS[period], order=sort, **filters)
     if request.GET.get("export") == "csv":
         return _csv(ranking.rows, period)
+    if request.GET.get("export") == "items":
+        return _items_csv(items_with_themes(period_days=PERIODS[period], **filters), period)
 
     page = Paginator(ranking.rows, THEMES_PER_PAGE).get_page(request.GET.get("page"))
     series = theme_week_series([row.theme.pk for row in page], weeks=TREND_WEEKS)
@@ -68,6 +74,7 @@ def ranked_list(request):
             ],
             "page": page,
             "computed_at": ranking.computed_at,
+            "unsorted": unsorted_weighed(period_days=PERIODS[period], **filters),
             "policy": WeightPolicy.from_settings(),
             "period": period,
             "periods": list(PERIODS),
@@ -159,13 +166,42 @@ def _csv(rows: Iterable[RankedTheme], period: str) -> HttpResponse:
     for row in rows:
         score = row.score
         writer.writerow([
-            row.rank, row.rank_by_mentions, _csv_safe(row.theme.display_name), f"{score.score:.4f}",
+            row.rank, row.rank_by_mentions, _csv_safe(row.theme.display_name), row.theme.emerging, f"{score.score:.4f}",
             f"{score.low:.4f}", f"{score.high:.4f}", f"{row.change:.4f}", f"{row.change_4_weeks:.4f}",
             score.accounts, score.arr, score.mentions,
             f"{score.loudness:.4f}", score.too_little_evidence, row.theme.status,
             _csv_safe(row.theme.product_area.name if row.theme.product_area else ""),
         ])
     return response
+
+
+ITEMS_CSV_COLUMNS = ["item_id", "occurred_at", "account", "theme_ids", "themes"]
+
+
+def _items_csv(items: Iterable[ItemThemes], period: str) -> StreamingHttpResponse:
+    """One row per item with every theme it raised ("|" between them), streamed: the export can be large."""
+
+    def lines():
+        buffer = _LineBuffer()
+        writer = csv.writer(buffer)
+        yield writer.writerow(ITEMS_CSV_COLUMNS)
+        for item in items:
+            yield writer.writerow([
+                item.item_id, item.occurred_at.isoformat(), _csv_safe(item.account),
+                "|".join(str(theme_id) for theme_id, _ in item.themes),
+                _csv_safe(" | ".join(name for _, name in item.themes)),
+            ])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="voc-items-themes-{period}.csv"'
+    return response
+
+
+class _LineBuffer:
+    """csv.writer's file: hands each written row back instead of keeping it."""
+
+    def write(self, text: str) -> str:
+        return text
 
 
 def _csv_safe(text: str) -> str:

@@ -59,6 +59,7 @@ UNSORTED_PERCENTILE = 1.0
 # Fitting on a sample bounds memory and time; the rest is assigned to the prototypes (~2.5 s per 100k items).
 FIT_SAMPLE = 20_000
 UNSORTED = -1
+MEMBER_SAMPLE = 64
 
 
 @dataclass
@@ -69,6 +70,9 @@ class ThemeModel:
     prototypes: np.ndarray
     prototype_themes: np.ndarray
     threshold: float
+    # How alike two members of one theme typically are (voc.themes.emerging's radius); None for a model fitted
+    # before it was kept, or on too few items to have themes.
+    member_similarity: float | None = None
 
     @property
     def theme_count(self) -> int:
@@ -91,9 +95,10 @@ class ThemeModel:
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
+        extra = {} if self.member_similarity is None else {"member_similarity": np.array([self.member_similarity])}
         np.savez_compressed(
             buffer, mean=self.mean, prototypes=self.prototypes, prototype_themes=self.prototype_themes,
-            threshold=np.array([self.threshold]),
+            threshold=np.array([self.threshold]), **extra,
         )
         return buffer.getvalue()
 
@@ -103,6 +108,7 @@ class ThemeModel:
         return cls(
             mean=arrays["mean"], prototypes=arrays["prototypes"], prototype_themes=arrays["prototype_themes"],
             threshold=float(arrays["threshold"][0]),
+            member_similarity=float(arrays["member_similarity"][0]) if "member_similarity" in arrays.files else None,
         )
 
 
@@ -170,7 +176,22 @@ def themes_fit(vectors: np.ndarray, *, seed: int = 0) -> tuple[ThemeModel, np.nd
     orphans = labels == -1
     if orphans.any():
         labels[orphans] = model.assign(vectors[orphans])[0]
+    model.member_similarity = typical_member_similarity(centred, labels)
     return model, labels
+
+
+def typical_member_similarity(centred: np.ndarray, labels: np.ndarray, *, sample: int = MEMBER_SAMPLE) -> float | None:
+    """The median, over themes, of the mean cosine similarity between two members of the theme (centred vectors):
+    how close the feedback of one problem sits together in this data. Up to `sample` members per theme, the
+    first in the canonical order, so the figure is deterministic."""
+    typical = []
+    for theme in np.unique(labels[labels != UNSORTED]):
+        rows = np.flatnonzero(labels == theme)[:sample]
+        if len(rows) < 2:
+            continue
+        block = centred[rows] @ centred[rows].T
+        typical.append((block.sum() - np.trace(block)) / (len(rows) * (len(rows) - 1)))
+    return float(np.median(typical)) if typical else None
 
 
 def neighbourhood_size(count: int) -> int:

@@ -83,6 +83,10 @@ class Theme(models.Model):
     representative_unit_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     locked = models.BooleanField(default=False, help_text="The clusterer leaves a locked theme's members alone.")
+    emerging = models.BooleanField(
+        default=False,
+        help_text="Gathered from unsorted feedback between re-clusters; the next re-cluster adopts or dissolves it.",
+    )
     product_area = models.ForeignKey(
         ProductArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="themes"
     )

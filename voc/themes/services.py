@@ -157,6 +157,10 @@ def _apply(run, unit_ids, vectors, labels, similarity, previous) -> dict[int, in
         themes_by_cluster[cluster] = theme
     theme_ids = {cluster: theme.pk for cluster, theme in themes_by_cluster.items()}
 
+    for theme in themes_by_cluster.values():
+        # An emerging theme whose members stayed together is now one the clusterer found: adopted, id kept
+        # (_describe saves it).
+        theme.emerging = False
     _write_members(unit_ids, labels, similarity, theme_ids)
     _record_lineage(run, clusters, members, themes_by_cluster, matched, candidates, sizes_before, moves, pinned)
     _describe(themes_by_cluster, members, centroids, vectors, unit_ids, pinned)
@@ -315,20 +319,16 @@ def themes_assign_nearest(*, units: list[FeedbackUnit]) -> int:
     """Give new units the theme of their nearest prototype in the latest run, if close enough; returns how many.
 
     The units are changed in place; the caller saves them."""
-    run = ClusterRun.objects.filter(status=ClusterRun.Status.DONE, model__isnull=False).order_by("-pk").first()
-    if run is None:
+    latest = latest_model()
+    if latest is None:
         return 0
-    model = _model_for((run.pk, run.finished_at), run.model)
+    run, model = latest
     cluster_theme_ids = run.params.get("cluster_theme_ids", [])
     live = set(Theme.objects.filter(pk__in=cluster_theme_ids, retired_at__isnull=True).values_list("pk", flat=True))
     candidates = [each for each in units if each.embedding_id and each.theme_assigned_by != ASSIGNED_BY.PERSON]
     if not candidates:
         return 0
-    stored = dict(
-        Embedding.objects.filter(pk__in={each.embedding_id for each in candidates}).values_list("pk", "vector")
-    )
-    vectors = np.stack([vector_from_bytes(stored[each.embedding_id]) for each in candidates])
-    labels, similarity = model.assign(vectors)
+    labels, similarity = model.assign(units_vectors(candidates))
     assigned = 0
     for each, label, score in zip(candidates, labels.tolist(), similarity.tolist(), strict=True):
         theme_id = cluster_theme_ids[label] if label != UNSORTED else None
@@ -336,6 +336,20 @@ def themes_assign_nearest(*, units: list[FeedbackUnit]) -> int:
             each.theme_id, each.theme_similarity, each.theme_assigned_by = theme_id, score, ASSIGNED_BY.NEAREST
             assigned += 1
     return assigned
+
+
+def units_vectors(units: list[FeedbackUnit]) -> np.ndarray:
+    """The embedding of each unit (all embedded), one row per unit, read in one query."""
+    stored = dict(Embedding.objects.filter(pk__in={each.embedding_id for each in units}).values_list("pk", "vector"))
+    return np.stack([vector_from_bytes(stored[each.embedding_id]) for each in units])
+
+
+def latest_model() -> tuple[ClusterRun, ThemeModel] | None:
+    """The latest finished re-clustering and the model it fitted, or None before the first."""
+    run = ClusterRun.objects.filter(status=ClusterRun.Status.DONE, model__isnull=False).order_by("-pk").first()
+    if run is None:
+        return None
+    return run, _model_for((run.pk, run.finished_at), run.model)
 
 
 _model_cache: dict[tuple, ThemeModel] = {}

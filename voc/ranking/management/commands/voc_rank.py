@@ -5,7 +5,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from voc.ranking.selectors import FILTERS, RankedTheme, themes_ranked
+from voc.ranking.selectors import FILTERS, RankedTheme, theme_item_ids, themes_ranked
 
 PERIOD = re.compile(r"^(\d+)([dw])$")
 
@@ -33,7 +33,11 @@ class Command(BaseCommand):
         ranked = themes_ranked(period_days=period_days(period), explain=as_json, **filters)
         shown = ranked[:top] if top else ranked
         if as_json:
-            self.stdout.write(json.dumps([ranked_as_dict(row) for row in shown], indent=2))
+            # Each theme lists its items, so an item that raised several problems is found under each of them.
+            item_ids = theme_item_ids([row.theme.pk for row in shown], period_days=period_days(period), **filters)
+            self.stdout.write(
+                json.dumps([ranked_as_dict(row) | {"item_ids": item_ids[row.theme.pk]} for row in shown], indent=2)
+            )
             return
         self.stdout.write(ranked_table(shown, period=period, total=len(ranked)))
 
@@ -46,6 +50,7 @@ def ranked_as_dict(row: RankedTheme) -> dict:
         "rank_by_mentions": row.rank_by_mentions,
         "theme_id": row.theme.pk,
         "theme": row.theme.display_name,
+        "emerging": row.theme.emerging,
         "score": round(score.score, 4),
         "interval_90": [round(score.low, 4), round(score.high, 4)],
         "change_vs_last_week": round(row.change, 4),
@@ -79,11 +84,14 @@ def ranked_table(rows: list[RankedTheme], *, period: str, total: int) -> str:
     for row in rows:
         score = row.score
         flag = " *" if score.too_little_evidence else ""
+        name = ("+" if row.theme.emerging else "") + row.theme.display_name
         lines.append(
-            f"  {row.rank:>3} {row.rank_by_mentions:>5}  {row.theme.display_name[:26]:<26} {score.score:>6.1f} "
+            f"  {row.rank:>3} {row.rank_by_mentions:>5}  {name[:26]:<26} {score.score:>6.1f} "
             f"{f'{score.low:.1f}–{score.high:.1f}':>11} {row.change:>+6.1f} {score.accounts:>5} "
             f"{f'${score.arr:,.0f}':>10} {score.mentions:>5} {score.loudness:>4.0%}{flag}"
         )
+    if any(row.theme.emerging for row in rows):
+        lines.append("  + emerging: gathered from unsorted feedback since the last re-clustering")
     if any(row.score.too_little_evidence for row in rows):
         lines.append("  * too little evidence: fewer distinct accounts than VOC_RANK_MIN_ACCOUNTS")
     return "\n".join(lines) + "\n"
