@@ -9,6 +9,7 @@ beat job sending every due subscription to a real SMTP server on 127.0.0.1 (aios
 more and counts the emails that arrived, which must be one per subscription.
 """
 
+import logging
 import socket
 import statistics
 import time
@@ -108,6 +109,9 @@ class _smtp_server:
 
     def __enter__(self):
         from aiosmtpd.controller import Controller
+
+        # aiosmtpd logs every SMTP command at INFO: hundreds of lines around the table this benchmark prints.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
         class Inbox:
             messages: list = []

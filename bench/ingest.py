@@ -1,13 +1,18 @@
-"""Throughput of the ingest service, of processing (account resolution) and of a connector sync, on the database.
+"""Throughput of the ingest service, of processing (split, embed, resolve, assign) and of a connector sync.
 
-    python -m bench.ingest [--items 20000] [--batch 500] [--connector-items 100000]
+    python -m bench.ingest [--items 20000] [--batch 500] [--problems 1] [--connector-items 100000]
+
+Processing cuts each item into units (voc.feedback.units), one per problem it raises, and embeds each unit, so it is
+reported per item and per unit; `--problems N` (1 to 4) makes every item raise N problems, in sentences the splitter
+keeps apart, and so N units. The encoder's own rate (texts it embedded per second of model time) is printed beside
+it; the model is loaded before the clock starts, as a worker loads it once.
 
 The connector sync runs `source_sync` for a Zendesk source against a local fake of the incremental export
 (bench/fake_zendesk.py, pages of 1,000 tickets, no pacing) and checks that every ticket was stored exactly once;
 `--connector-items 0` skips it. Processing is queued but not run there, as for the ingest rows. Set DATABASE_URL
 to measure PostgreSQL; the default is the embedded SQLite file. The benchmark's sources and items are deleted
-afterwards, with the vectors processing cached for their texts. Processing embeds each text too (about 40 items/s
-on 2 cores), so a default run spends most of its time there; `--items 2000` keeps it short.
+afterwards, with the vectors processing cached for their texts. A default run spends most of its time embedding;
+`--items 2000` keeps it short.
 """
 
 import argparse
@@ -20,12 +25,22 @@ from bench import django_setup, print_table
 from bench.fake_zendesk import FakeZendesk
 
 TOKEN_ENV = "VOC_BENCH_ZENDESK_TOKEN"
+# The problems an item raises, in order; each opens a unit of its own (the connectives announce a new problem), and
+# each names the item's number, so that no two units share a text and every one is embedded.
+PROBLEMS = [
+    "My card payment was declined again, attempt {n}",
+    "Also, the CSV export of report {n} times out after a minute",
+    "Separately, the SSO login loops on Safari for user {n}",
+    "Another thing: the invoice PDF number {n} shows the wrong VAT rate",
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--problems", type=int, default=1, choices=range(1, len(PROBLEMS) + 1),
+                        help="problems (units) each item raises (default 1)")
     parser.add_argument("--connector-items", type=int, default=100_000, help="tickets to sync; 0 skips the sync")
     args = parser.parse_args()
     os.environ.setdefault(TOKEN_ENV, "bench-token")  # the fake server wants basic auth, like Zendesk
@@ -35,10 +50,11 @@ def main() -> None:
     from django.db import connection
 
     from voc.accounts.models import Account, AccountDomain, Contact
-    from voc.feedback.models import FeedbackItem, Source
+    from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
     from voc.feedback.pipeline import feedback_process
     from voc.feedback.services import feedback_ingest_batch
     from voc.feedback.tasks import feedback_process_task
+    from voc.themes.embedding import Encoder, encoder_get
 
     call_command("migrate", verbosity=0)
     bench_data_delete()  # what an interrupted run left
@@ -50,7 +66,7 @@ def main() -> None:
     records = [
         {
             "external_id": f"bench-{n}",
-            "text": f"My card payment was declined again, attempt {n}",
+            "text": ". ".join(problem.format(n=n) for problem in PROBLEMS[: args.problems]),
             # A third known contacts, a third by domain, a third unresolved (public provider).
             "author_email": [f"known{n % 200}@bench{n % 200}.example", f"new{n}@bench{n % 200}.example",
                              f"someone{n}@gmail.com"][n % 3],
@@ -67,10 +83,13 @@ def main() -> None:
                 feedback_ingest_batch(source=source, records=records[start : start + args.batch])
             ingest_s = time.perf_counter() - started
 
-            started = time.perf_counter()
-            for item_ids in queued:
-                feedback_process(item_ids=item_ids)
-            process_s = time.perf_counter() - started
+            encoder_get().encode(["warm up"])  # loading the model takes seconds, once per worker process
+            encoded = {"texts": 0, "seconds": 0.0}
+            with mock.patch.object(Encoder, "encode", _timed_encode(Encoder.encode, encoded)):
+                started = time.perf_counter()
+                for item_ids in queued:
+                    feedback_process(item_ids=item_ids)
+                process_s = time.perf_counter() - started
 
             started = time.perf_counter()
             feedback_ingest_batch(source=source, records=records[: args.batch])
@@ -78,41 +97,64 @@ def main() -> None:
 
         stored = FeedbackItem.objects.filter(source=source)
         keys = set(stored.values_list("external_id", flat=True))
+        units = FeedbackUnit.objects.filter(item__source=source).count()
         rows = [
-            ["ingest (validate, dedupe, insert)", args.items, ingest_s, args.items / ingest_s],
-            ["process (resolve accounts, embed)", args.items, process_s, args.items / process_s],
-            ["re-send one batch (all duplicates)", args.batch, duplicate_s, args.batch / duplicate_s],
+            ["ingest (validate, dedupe, insert)", args.items, "", ingest_s, args.items / ingest_s, ""],
+            ["process (split, embed, resolve, assign)", args.items, units, process_s, args.items / process_s,
+             units / process_s],
+            ["re-send one batch (all duplicates)", args.batch, "", duplicate_s, args.batch / duplicate_s, ""],
         ]
         checks = [
             f"stored {stored.count():,} items, keys match: {keys == {r['external_id'] for r in records}}, "
-            f"processed {stored.filter(status='processed').count():,}, "
-            f"resolved {stored.filter(account__isnull=False).count():,}"
+            f"processed {stored.filter(status='processed').count():,} into {units:,} units "
+            f"({units / max(args.items, 1):.2f} per item, {args.problems} expected), "
+            f"resolved {stored.filter(account__isnull=False).count():,}",
+            f"encoder: {encoded['texts']:,} texts in {encoded['seconds']:.1f} s of model time, "
+            f"{encoded['texts'] / max(encoded['seconds'], 1e-9):,.1f} texts/s "
+            f"({100 * encoded['seconds'] / process_s:.0f}% of processing)",
         ]
         if args.connector_items:
             connector_rows, connector_check = connector_sync_measure(tickets=args.connector_items)
             rows += connector_rows
             checks.append(connector_check)
-        print(f"database: {connection.vendor}; {args.items:,} items in batches of {args.batch}"
+        print(f"database: {connection.vendor}; {args.items:,} items of {args.problems} problem(s) each in batches of "
+              f"{args.batch}"
               + (f"; connector sync of {args.connector_items:,} tickets in pages of 1,000" if args.connector_items
                  else "") + "\n")
-        print_table(["step", "items", "seconds", "items/s"], rows)
+        print_table(["step", "items", "units", "seconds", "items/s", "units/s"], rows)
         print("\n" + "\n".join(checks))
     finally:
         bench_data_delete()
 
 
+def _timed_encode(encode, totals: dict):
+    """Encoder.encode, adding the texts it embeds and the seconds it takes to `totals`."""
+
+    def timed(self, texts):
+        started = time.perf_counter()
+        try:
+            return encode(self, texts)
+        finally:
+            totals["texts"] += len(texts)
+            totals["seconds"] += time.perf_counter() - started
+
+    return timed
+
+
 def bench_data_delete() -> None:
     """The bench's source, items, accounts and contacts, and the vectors processing cached for its texts."""
     from voc.accounts.models import Account, Contact
-    from voc.feedback.models import FeedbackItem, Source
+    from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
     from voc.themes.models import Embedding
 
     items = FeedbackItem.objects.filter(source__name="bench")
-    embedding_ids = set(items.exclude(embedding=None).values_list("embedding_id", flat=True))
-    items.delete()
+    embedding_ids = set(
+        FeedbackUnit.objects.filter(item__in=items, embedding__isnull=False).values_list("embedding_id", flat=True)
+    )
+    items.delete()  # their units go with them
     Source.objects.filter(name="bench").delete()
-    # Left cached, they would make the next run's processing skip the model.
-    Embedding.objects.filter(pk__in=embedding_ids, items__isnull=True).delete()
+    # Left cached, they would make the next run's processing skip the model; a vector another unit uses stays.
+    Embedding.objects.filter(pk__in=embedding_ids, units__isnull=True).delete()
     Account.objects.filter(name__startswith="bench ").delete()  # their domains go with them
     Contact.objects.filter(email__regex=r"@bench\d+\.example$").delete()  # kept by SET_NULL otherwise
 
@@ -171,10 +213,12 @@ def connector_sync_measure(*, tickets: int) -> tuple[list[list], str]:
         finally:
             FeedbackItem.objects.filter(source=source).delete()
             source.delete()
+    # Units are cut when items are processed, which the sync only queues: no unit columns here.
     rows = [
-        ["connector sync (Zendesk export, local fake server)", tickets, total_s, tickets / total_s],
-        ["  fetch + parse (HTTP, JSON, map to records)", tickets, seconds["fetch"], tickets / seconds["fetch"]],
-        ["  store (ingest page + cursor, one transaction)", tickets, seconds["store"], tickets / seconds["store"]],
+        ["connector sync (Zendesk export, local fake server)", tickets, "", total_s, tickets / total_s, ""],
+        ["  fetch + parse (HTTP, JSON, map to records)", tickets, "", seconds["fetch"], tickets / seconds["fetch"], ""],
+        ["  store (ingest page + cursor, one transaction)", tickets, "", seconds["store"], tickets / seconds["store"],
+         ""],
     ]
     return rows, check
 

@@ -8,7 +8,8 @@
    exactly the ones the clients were told were created: same count, same keys.
 2. Drain: a theme model is fitted on a sample first (so new items are assigned, as in production); the backlog is
    topped up to `--backlog` pending items with distinct texts (BANKING77 texts, numbered), and `--workers` Celery
-   worker processes embed and assign them from Redis. It reports items/s and the time until none is pending.
+   worker processes split, embed and assign them from Redis. It reports items/s, units/s (the units the items were
+   cut into, one per problem) and the time until none is pending.
 
 Needs PostgreSQL and Redis: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/voc_bench_load, created when
 missing; emptied of feedback first) and REDIS_URL (default redis://127.0.0.1:6379/3).
@@ -28,7 +29,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench import django_setup, print_table
-from bench.pages import _database_create
+from bench.pages import _database_create, feedback_truncate
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/voc_bench_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
@@ -180,7 +181,7 @@ def _drain(args, queue: str) -> list[list]:
     from unittest import mock
 
     from bench.themes import load_dataset
-    from voc.feedback.models import FeedbackItem, Source
+    from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
     from voc.feedback.pipeline import PROCESS_CHUNK, feedback_process
     from voc.feedback.services import feedback_ingest_batch
     from voc.feedback.tasks import feedback_process_task
@@ -233,10 +234,14 @@ def _drain(args, queue: str) -> list[list]:
         for worker in workers:
             worker.wait(timeout=60)
     drained = FeedbackItem.objects.filter(pk__in=pending_ids)
+    # Each item is cut into units (one per problem it raises), and each unit is embedded and assigned.
+    units = FeedbackUnit.objects.filter(item__in=drained).count()
     return [
         ["backlog (items)", backlog],
         ["time to empty (s)", seconds],
         ["items/s", backlog / seconds],
+        ["units made", units],
+        ["units/s", units / seconds],
         ["processed", drained.filter(status=FeedbackItem.Status.PROCESSED).count()],
         ["processed more than once", drained.exclude(attempts=1).count()],
         ["assigned to a theme", drained.filter(theme__isnull=False).count()],
@@ -256,10 +261,9 @@ def _worker(queue: str, number: int) -> subprocess.Popen:
 
 
 def _feedback_delete() -> None:
-    from voc.feedback.models import FeedbackItem
     from voc.themes.models import ClusterRun, Theme
 
-    FeedbackItem.objects.all().delete()
+    feedback_truncate()
     Theme.objects.all().delete()
     ClusterRun.objects.all().delete()
 

@@ -5,9 +5,10 @@
 Needs PostgreSQL: DATABASE_URL, or postgres://postgres@127.0.0.1:5432/voc_bench_pages, created when missing. The
 data set is synthetic and shaped like real feedback: theme sizes follow a Zipf-like curve (the largest theme holds
 about 5% of all items), account activity is heavy-tailed, a fifth of the items come from authors without an account,
-and dates spread over 400 days. It is loaded once with COPY and reused by later runs of the same size (--rebuild
-loads it again). The benchmark then times the tasks that keep the pages' snapshots (weekly trends, rankings) and
-requests each page through Django's test client as a logged-in PM, the way a browser would, printing p50 and p95.
+and dates spread over 400 days; each item raises one problem (one FeedbackUnit in its theme, which is what the
+ranking counts). It is loaded once with COPY and reused by later runs of the same size (--rebuild loads it again).
+The benchmark then times the tasks that keep the pages' snapshots (weekly trends, rankings) and requests each page
+through Django's test client as a logged-in PM, the way a browser would, printing p50 and p95.
 """
 
 import argparse
@@ -97,6 +98,17 @@ def _database_create(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def feedback_truncate() -> None:
+    """Empty the feedback tables (items and their units) of the benchmark's PostgreSQL database."""
+    from django.db import connection
+
+    from voc.feedback.models import FeedbackItem, FeedbackUnit
+
+    # Not delete(): with units cascading from items, Django would load every item (a million here) to delete it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {FeedbackUnit._meta.db_table}, {FeedbackItem._meta.db_table}")
+
+
 def _loaded(args) -> bool:
     from voc.feedback.models import FeedbackItem, Source
     from voc.themes.models import Theme
@@ -113,13 +125,16 @@ def _load(args) -> None:
     from django.db import connection, transaction
 
     from voc.accounts.models import Account
-    from voc.feedback.models import FeedbackItem, Source
+    from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
+    from voc.feedback.units import UNITS_VERSION
     from voc.ranking.models import ThemeRanking, ThemeWeek
     from voc.themes.models import ProductArea, Theme
 
     rng = np.random.default_rng(args.seed)
+    table, unit_table = FeedbackItem._meta.db_table, FeedbackUnit._meta.db_table
     with transaction.atomic():
-        for model in (FeedbackItem, ThemeRanking, ThemeWeek, Theme, ProductArea, Source, Account):
+        feedback_truncate()
+        for model in (ThemeRanking, ThemeWeek, Theme, ProductArea, Source, Account):
             model.objects.all().delete()
     sources = [
         Source.objects.create(name=f"{SOURCE_NAME} {kind}", kind=kind, reliability_weight=weight)
@@ -165,27 +180,37 @@ def _load(args) -> None:
     columns = [
         "source_id", "external_id", "kind", "title", "text", "text_truncated", "url", "author_email", "author_handle",
         "author_name", "account_id", "resolved_by", "occurred_at", "received_at", "language", "metadata",
-        "content_hash", "status", "attempts", "last_error", "processed_at", "theme_id", "theme_similarity",
-        "theme_assigned_by",
+        "content_hash", "status", "attempts", "last_error", "processed_at", "theme_id", "units_version",
     ]
-    table = FeedbackItem._meta.db_table
     copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.connection.cursor().copy(copy) as writer:
-        for n in range(args.items):
-            occurred = now - timedelta(seconds=int(seconds_ago[n]))
-            is_anonymous = bool(anonymous[n])
-            writer.write_row((
-                sources[source_index[n]].pk, f"p{n}", "ticket", "", f"Feedback {n}: the problem again, theme "
-                f"{themes[n]}", False, "", "", f"@user{handles[n]}" if is_anonymous else "", "",
-                None if is_anonymous else int(accounts[n]), "" if is_anonymous else "given", occurred, occurred, "en",
-                "{}", f"{n:064x}", "processed", 1, "", occurred, int(themes[n]), 0.8, "clustering",
-            ))
+    # Items and their units land together: a load cut short leaves neither, and the next run loads it again.
+    with transaction.atomic():
+        with connection.cursor() as cursor, cursor.connection.cursor().copy(copy) as writer:
+            for n in range(args.items):
+                occurred = now - timedelta(seconds=int(seconds_ago[n]))
+                is_anonymous = bool(anonymous[n])
+                writer.write_row((
+                    sources[source_index[n]].pk, f"p{n}", "ticket", "", f"Feedback {n}: the problem again, theme "
+                    f"{themes[n]}", False, "", "", f"@user{handles[n]}" if is_anonymous else "", "",
+                    None if is_anonymous else int(accounts[n]), "" if is_anonymous else "given", occurred, occurred,
+                    "en", "{}", f"{n:064x}", "processed", 1, "", occurred, int(themes[n]), UNITS_VERSION,
+                ))
+        with connection.cursor() as cursor:
+            # Each item raises one problem here: one unit of its whole text in the item's theme (the ranking counts
+            # units), as the migration to units made them. One INSERT … SELECT: 1M units take seconds, where a
+            # second COPY from Python would take as long as the first.
+            end = connection.ops.quote_name("end")
+            cursor.execute(
+                f"INSERT INTO {unit_table} (item_id, position, start, {end}, text, embedding_id, theme_id, "
+                f"theme_similarity, theme_assigned_by) "
+                f"SELECT id, 0, 0, LENGTH(text), '', NULL, theme_id, 0.8, 'clustering' FROM {table}"
+            )
+            cursor.execute(
+                f"UPDATE {Theme._meta.db_table} t SET size = c.n, representative_unit_ids = c.ids FROM ("
+                f"  SELECT theme_id, count(*) AS n, to_jsonb((array_agg(id ORDER BY id))[1:3]) AS ids"
+                f"  FROM {unit_table} GROUP BY theme_id) c WHERE c.theme_id = t.id"
+            )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Theme._meta.db_table} t SET size = c.n, representative_item_ids = c.ids FROM ("
-            f"  SELECT theme_id, count(*) AS n, to_jsonb((array_agg(id ORDER BY id))[1:3]) AS ids"
-            f"  FROM {table} GROUP BY theme_id) c WHERE c.theme_id = t.id"
-        )
         cursor.execute("ANALYZE")  # as autovacuum would soon: planner statistics for the tables just filled
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.digests.conftest import NOW, mention
 from tests.factories import AccountFactory
 from voc.digests.models import DigestSubscription
+from voc.digests.rendering import digest_render
 from voc.digests.selectors import DigestFilters, digest_build, digest_week, money, subscriptions_due
 from voc.feedback.models import FeedbackUnit
 from voc.themes.models import Theme
@@ -28,6 +29,17 @@ def test_top_themes_are_ranked_by_customer_weight_with_their_accounts_arr_and_li
     assert first.url.endswith(f"/admin/ranking/{week.rising.pk}/")
     assert len(first.weekly_scores) == 12
     assert sum(first.weekly_scores) > 0
+
+
+def test_an_emerging_theme_is_marked_as_such_in_the_email(week):
+    Theme.objects.filter(pk=week.new.pk).update(emerging=True)
+
+    rendered = digest_render(digest_build(filters=DigestFilters(), now=NOW))
+
+    assert "Statement export</a> <span" in rendered.html
+    assert ">Emerging</span>" in rendered.html
+    assert "Statement export (emerging)" in rendered.text
+    assert "Card delivery delays (emerging)" not in rendered.text
 
 
 def test_a_riser_says_which_new_accounts_lifted_it_with_their_arr_and_segment(week):

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -8,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
+from tests.feedback.test_selectors import item_with_units
 from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
+from voc.feedback.admin import THEME_FILTER_CHOICES
 from voc.feedback.forms import manual_source
 from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
 from voc.themes.models import Curation, Theme
@@ -252,3 +255,109 @@ def test_a_failed_delivery_is_processed_again_from_its_stored_payload(admin_clie
     failed.refresh_from_db()
     assert (failed.status, failed.error) == ("received", "")
     assert "parser bug" not in admin_client.get(f"/admin/feedback/webhookdelivery/{failed.pk}/change/").content.decode()
+
+
+# --- Themes: on the change page, and as a filter ---------------------------------------------------
+
+
+def test_the_change_page_lists_each_unit_with_its_theme(admin_client):
+    export = Theme.objects.create(name="Export <b>times</b> out")
+    sso = Theme.objects.create(name="SSO login loops", emerging=True)
+    item = item_with_units(
+        f"The export {SCRIPT} times out. Also the SSO login loops. And a third thing.",
+        (f"The export {SCRIPT} times out.", export), ("the SSO login loops.", sso), ("a third thing.", None),
+    )
+    page = admin_client.get(f"/admin/feedback/feedbackitem/{item.pk}/change/").content.decode()
+    assert "<script>alert" not in page
+    units = page[page.index('<ol class="units">'):page.index("</ol>")]
+    assert units == (
+        '<ol class="units">'
+        "<li>“The export &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; times out.” → "
+        f'<a href="/admin/ranking/{export.pk}/">Export &lt;b&gt;times&lt;/b&gt; out</a></li>'
+        f'<li>“the SSO login loops.” → <a href="/admin/ranking/{sso.pk}/">SSO login loops</a> '
+        '<span title="Gathered since the last re-clustering">(emerging)</span></li>'
+        "<li>“a third thing.” → Unsorted</li>"
+    )
+
+
+def test_the_change_page_of_an_item_of_thanks_only_says_it_has_no_feedback_content(admin_client):
+    item = item_with_units("@acme thanks!")
+    page = admin_client.get(f"/admin/feedback/feedbackitem/{item.pk}/change/").content.decode()
+    assert "No feedback content (greetings or thanks only): it counts in no theme." in page
+
+
+def test_the_change_page_of_a_pending_item_says_it_is_not_sorted_yet(admin_client):
+    item = FeedbackItemFactory()
+    page = admin_client.get(f"/admin/feedback/feedbackitem/{item.pk}/change/").content.decode()
+    assert "Not sorted yet: waiting to be processed." in page
+
+
+def listed(client, **query):
+    response = client.get(CHANGELIST, query)
+    assert response.status_code == 200
+    return sorted(item.pk for item in response.context["cl"].result_list)
+
+
+def test_the_list_filters_by_a_theme_any_unit_joined_not_only_the_lead_one(admin_client):
+    export, sso = Theme.objects.create(name="Export times out"), Theme.objects.create(name="SSO login loops")
+    led_by_export = item_with_units("Export fails. SSO loops.", ("Export fails.", export), ("SSO loops.", sso))
+    sso_only = item_with_units("SSO loops.", ("SSO loops.", sso))
+    item_with_units("Export fails.", ("Export fails.", export))
+    assert listed(admin_client, theme=sso.pk) == sorted([led_by_export.pk, sso_only.pk])
+
+
+def test_an_item_with_two_units_in_the_filtered_theme_is_listed_once(admin_client):
+    sso = Theme.objects.create(name="SSO login loops")
+    item = item_with_units("SSO loops. SSO again.", ("SSO loops.", sso), ("SSO again.", sso))
+    assert listed(admin_client, theme=sso.pk) == [item.pk]
+
+
+def test_the_unsorted_filter_lists_processed_items_with_a_unit_in_no_theme(admin_client):
+    export = Theme.objects.create(name="Export times out")
+    partly = item_with_units("Export fails. Odd thing.", ("Export fails.", export), ("Odd thing.", None))
+    wholly = item_with_units("Odd thing.", ("Odd thing.", None))
+    item_with_units("Export fails.", ("Export fails.", export))
+    item_with_units("@acme thanks!")
+    item_with_units("Odd thing.", ("Odd thing.", None), status="pending")
+    assert listed(admin_client, theme="unsorted") == sorted([partly.pk, wholly.pk])
+
+
+def test_the_no_content_filter_lists_processed_items_without_units(admin_client):
+    thanks = item_with_units("@acme thanks!")
+    item_with_units("Odd thing.", ("Odd thing.", None))
+    FeedbackItemFactory()  # pending: not split yet, so no units either
+    assert listed(admin_client, theme="no-content") == [thanks.pk]
+
+
+def test_the_filter_offers_the_largest_live_themes_and_takes_any_other_from_a_link(admin_client):
+    largest = [Theme.objects.create(name=f"Large {n}", size=100 - n) for n in range(THEME_FILTER_CHOICES)]
+    small = Theme.objects.create(name="Small theme", size=1)
+    Theme.objects.create(name="Retired theme", size=500, retired_at=timezone.now())
+    item = item_with_units("Odd thing.", ("Odd thing.", small))
+
+    offered = re.findall(r'href="\?theme=([\w-]+)"', admin_client.get(CHANGELIST).content.decode())
+    assert offered == ["unsorted", "no-content", *(str(theme.pk) for theme in largest)]
+
+    response = admin_client.get(CHANGELIST, {"theme": small.pk})
+    assert [row.pk for row in response.context["cl"].result_list] == [item.pk]
+    selected = rf'<li class="selected">\s*<a href="\?theme={small.pk}"[^>]*>Small theme</a>'
+    assert re.search(selected, response.content.decode())
+
+
+def test_a_theme_filter_that_is_no_theme_id_is_refused(admin_client):
+    response = admin_client.get(CHANGELIST, {"theme": "nonsense"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_the_theme_filter_costs_no_query_per_row(admin_client):
+    sso = Theme.objects.create(name="SSO login loops")
+    item_with_units("SSO loops.", ("SSO loops.", sso))
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(CHANGELIST, {"theme": sso.pk})
+    for _ in range(5):
+        item_with_units("SSO loops. SSO again.", ("SSO loops.", sso), ("SSO again.", sso))
+    with CaptureQueriesContext(connection) as six_rows:
+        response = admin_client.get(CHANGELIST, {"theme": sso.pk})
+    assert len(response.context["cl"].result_list) == 6
+    assert len(six_rows) == len(one_row)

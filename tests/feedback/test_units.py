@@ -42,6 +42,33 @@ def test_a_short_item_is_one_unit_however_it_is_punctuated():
     assert words("Export fails. On big files. Always.") == ["Export fails. On big files. Always."]
 
 
+def test_a_short_phrase_led_by_a_preposition_qualifies_the_sentence_before_it():
+    assert words("The export fails every night. On big files only.") == [
+        "The export fails every night. On big files only."
+    ]
+
+
+def test_an_announced_second_problem_is_a_unit_however_short_the_item():
+    assert words("Card declined. Also, app slow.") == ["Card declined.", "app slow."]
+
+
+def test_a_short_problem_before_an_announced_one_stays_a_unit_of_its_own():
+    assert words("My transfer is pending. Also, where do I top up with cash?") == [
+        "My transfer is pending.", "where do I top up with cash?"
+    ]
+
+
+def test_two_plain_questions_about_different_things_are_two_units():
+    assert words("Are my friends able to top up my account? Does the PIN come under separate cover?") == [
+        "Are my friends able to top up my account?", "Does the PIN come under separate cover?"
+    ]
+
+
+def test_a_question_made_of_function_words_asks_about_the_sentence_before_it():
+    text = "I see payments in the app that I did not make. Can you find out what's going on here?"
+    assert words(text) == [text]
+
+
 def test_a_request_for_help_joins_the_problem_before_it():
     text = "My card keeps getting declined when I top up. Could you please resolve this issue or advise other options?"
     assert words(text) == [text]

@@ -3,14 +3,21 @@ import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import AccountFactory, FeedbackItemFactory, SourceFactory, UserFactory
+from tests.feedback.test_selectors import item_with_units
 from voc.core.roles import CUSTOMER_SUCCESS, PRODUCT
+from voc.demo.sample import sample_read
 from voc.feedback.forms import manual_source
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
+from voc.feedback.pipeline import feedback_process_pending
+from voc.feedback.services import feedback_ingest_batch
+from voc.themes.models import Theme
+from voc.themes.services import themes_recluster
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +186,94 @@ def test_anonymous_is_sent_to_log_in(client, account):
     assert FeedbackItem.objects.count() == 0
 
 
+# --- The confirmation says where the note went ---------------------------------------------------
+
+# Three problems, one sentence each, in the words of the sample's card_arrival, exchange_rate and top_up_failed.
+THREE_PROBLEMS = {
+    "card_arrival": "My new card still hasn't arrived after two weeks.",
+    "exchange_rate": "Also, how are your exchange rates calculated?",
+    "top_up_failed": "Another thing: my top-up failed again this morning.",
+}
+SAMPLE_PER_INTENT = 20
+
+
+def themes_from_sample(intents=tuple(THREE_PROBLEMS), *, per_intent=SAMPLE_PER_INTENT) -> dict[str, str]:
+    """Themes built for real from BANKING77 texts about each intent (ingested, processed, re-clustered);
+    returns each sample item's external id with its intent."""
+    by_intent = sample_read()
+    intent_of = {f"{intent}-{n}": intent for intent in intents for n in range(per_intent)}
+    records = [{"external_id": external_id, "text": by_intent[intent][int(external_id.rsplit("-", 1)[1])]}
+               for external_id, intent in intent_of.items()]
+    feedback_ingest_batch(source=SourceFactory(name="tickets", kind=Source.Kind.ZENDESK), records=records)
+    feedback_process_pending()
+    themes_recluster()
+    return intent_of
+
+
+def intent_of_theme(theme, intent_of) -> str:
+    """The intent most of the theme's sample items were about."""
+    intents = [intent_of.get(external_id) for external_id in theme.items.values_list("external_id", flat=True)]
+    return max(set(intents) - {None}, key=intents.count)
+
+
+def test_a_note_waiting_for_a_worker_is_confirmed_as_being_sorted(cs_client, account):
+    # The test's transaction never commits, so processing has not run when the page answers: as with a worker busy.
+    response = cs_client.post("/log/", log_data(account), follow=True)
+    item = FeedbackItem.objects.get()
+    assert item.status == FeedbackItem.Status.PENDING
+    assert (
+        f'Logged: <a href="/feedback/{item.pk}/">feedback #{item.pk}</a> — being sorted — its page will show where '
+        "it went"
+    ) in response.content.decode()
+
+
+def test_logging_a_note_again_names_the_themes_it_joined_escaped(cs_client, account):
+    data = log_data(account, text="The export times out. Also the SSO login loops.")
+    cs_client.post("/log/", data)
+    item = FeedbackItem.objects.get()
+    export, sso = Theme.objects.create(name="Export <b>times</b> out"), Theme.objects.create(name="SSO login loops")
+    FeedbackUnit.objects.create(item=item, position=0, start=0, end=21, theme=export)
+    FeedbackUnit.objects.create(item=item, position=1, start=27, end=47, theme=sso)
+    FeedbackItem.objects.filter(pk=item.pk).update(status=FeedbackItem.Status.PROCESSED)
+
+    response = cs_client.post("/log/", data, follow=True)
+    assert (
+        f'Already logged: <a href="/feedback/{item.pk}/">feedback #{item.pk}</a> — '
+        "joined Export &lt;b&gt;times&lt;/b&gt; out, SSO login loops"
+    ) in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_confirmation_names_the_themes_a_three_problem_note_joined(client, account):
+    intent_of = themes_from_sample()
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
+
+    response = client.post("/log/", log_data(account, text=" ".join(THREE_PROBLEMS.values())), follow=True)
+    item = FeedbackItem.objects.get(logged_by__isnull=False)
+    units = list(item.units.select_related("theme"))
+    assert [intent_of_theme(unit.theme, intent_of) for unit in units] == list(THREE_PROBLEMS)
+    names = ", ".join(unit.theme.display_name for unit in units)
+    assert f"feedback #{item.pk}</a> — joined {names}</li>" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_note_that_fits_no_theme_is_confirmed_as_unsorted_for_now(client, account):
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))  # no re-clustering yet: there is no theme to join
+    response = client.post("/log/", log_data(account, text="The export times out on big reports."), follow=True)
+    item = FeedbackItem.objects.get()
+    assert (item.status, item.units.get().theme) == (FeedbackItem.Status.PROCESSED, None)
+    assert f"feedback #{item.pk}</a> — Unsorted for now</li>" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_note_of_thanks_only_is_confirmed_as_no_feedback_content(client, account):
+    client.force_login(UserFactory(roles=[CUSTOMER_SUCCESS]))
+    response = client.post("/log/", log_data(account, text="@acme thanks!"), follow=True)
+    item = FeedbackItem.objects.get()
+    assert (item.status, item.units.count(), item.theme) == (FeedbackItem.Status.PROCESSED, 0, None)
+    assert f"feedback #{item.pk}</a> — no feedback content (greetings or thanks only)</li>" in response.content.decode()
+
+
 # --- Feedback list -------------------------------------------------------------------------------
 
 
@@ -291,3 +386,66 @@ def test_script_in_feedback_is_escaped_on_the_detail_page(cs_client):
 def test_a_missing_item_is_404(cs_client):
     assert cs_client.get("/feedback/999999/").status_code == 404
 
+
+
+# --- Where it went, on the detail page -----------------------------------------------------------
+
+
+def test_the_detail_page_lists_each_unit_with_its_theme_linked_to_the_theme_page(cs_client):
+    export = Theme.objects.create(name="Export times out")
+    sso = Theme.objects.create(name="SSO login loops", emerging=True)
+    item = item_with_units(
+        "The export times out. Also the SSO login loops. And a third thing nobody else said.",
+        ("The export times out.", export), ("the SSO login loops.", sso), ("a third thing nobody else said.", None),
+    )
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    card = page[page.index('id="where-it-went"'):]
+    rows = re.findall(r"<tr>(.*?)</tr>", card, re.S)[1:]
+    assert [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in rows] == [
+        "1 The export times out. Export times out",
+        "2 the SSO login loops. SSO login loops Emerging",
+        "3 a third thing nobody else said. Unsorted",
+    ]
+    assert f'<a href="/admin/ranking/{export.pk}/">Export times out</a>' in card
+    assert f'<a href="/admin/ranking/{sso.pk}/">SSO login loops</a>' in card
+    assert "<q>The export times out.</q>" in card
+
+
+def test_without_permission_to_view_themes_a_unit_names_its_theme_without_a_link(client):
+    user = UserFactory(roles=[])
+    user.user_permissions.add(Permission.objects.get(codename="view_feedbackitem"))
+    client.force_login(user)
+    theme = Theme.objects.create(name="Export times out")
+    item = item_with_units("The export times out.", ("The export times out.", theme))
+    page = client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "Export times out" in page
+    assert "/admin/ranking/" not in page
+
+
+def test_a_processed_item_without_units_says_it_has_no_feedback_content(cs_client):
+    item = item_with_units("@acme thanks!")
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "No feedback content: greetings or thanks only, so it counts in no theme." in page
+    assert "Unsorted" not in page
+
+
+def test_a_pending_item_shows_no_themes_yet(cs_client):
+    item = item_with_units("The export times out.", ("The export times out.", None), status="pending")
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "Waiting to be processed." in page
+    assert 'id="where-it-went"' not in page
+    assert "<mark" not in page
+
+
+def test_each_unit_is_marked_in_the_text_and_script_in_it_stays_text(cs_client):
+    theme = Theme.objects.create(name="<i>Export</i>")
+    text = f"Hi,\nThe export {SCRIPT} times out.\nThanks"
+    item = item_with_units(text, (f"The export {SCRIPT} times out.", theme))
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    assert "<script>alert" not in page
+    assert "<i>Export" not in page
+    escaped = "The export &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; times out."
+    assert (
+        f'<div class="text">Hi,<br><mark class="unit" title="&lt;i&gt;Export&lt;/i&gt;">{escaped}<sup>1</sup></mark>'
+        "<br>Thanks</div>"
+    ) in page

@@ -5,8 +5,8 @@ import pytest
 
 from tests.factories import AccountFactory
 from tests.ranking.conftest import mention
-from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.feedback.models import FeedbackUnit
+from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.curation import theme_merge
 from voc.themes.models import Theme
 

@@ -2,8 +2,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -11,10 +12,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from voc.feedback.forms import FeedbackAdminAddForm
-from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
-from voc.feedback.selectors import PREVIEW_CHARS
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source, SyncRun, WebhookDelivery
+from voc.feedback.selectors import PREVIEW_CHARS, feedback_placement
 from voc.feedback.services import IngestStatus, feedback_account_set, feedback_ingest
 from voc.feedback.surveys import COLUMNS as SURVEY_COLUMNS
 from voc.feedback.surveys import MAX_REASONS_SHOWN, SurveyFileError, survey_csv_import
@@ -159,13 +161,63 @@ class SyncRunAdmin(admin.ModelAdmin):
 FEEDBACK_READONLY_FIELDS = [
     "source", "external_id", "text", "text_truncated", "url", "author_email", "author_handle", "author_name",
     "contact", "resolved_by", "occurred_at", "received_at", "rating", "nps_score", "language", "metadata",
-    "content_hash", "status", "attempts", "last_error", "processed_at", "logged_by",
+    "content_hash", "status", "attempts", "last_error", "processed_at", "logged_by", "placement",
 ]
 FEEDBACK_ADD_FIELDS = [
     "account", "kind", "source", "title", "text", "author_email", "occurred_at", "idempotency_key",
 ]
 # A hand move is a few items read one by one; a bigger change is a merge or a split of themes.
 MOVE_MAX_ITEMS = 1000
+# The theme filter offers the largest live themes only: there are thousands, and a sidebar of them helps nobody.
+# Any other theme is filtered by its id in the URL, as the links from a theme's page do.
+THEME_FILTER_CHOICES = 30
+# A unit's words on the item's page; the whole text is shown above them.
+UNIT_WORDS_SHOWN = 300
+
+
+class UnitThemeFilter(admin.SimpleListFilter):
+    """Items by the themes any of their units joined, not only the lead theme; or Unsorted, or no content."""
+
+    title = "theme"
+    parameter_name = "theme"
+    UNSORTED = "unsorted"  # the ranking's Unsorted row links here with it
+    NO_CONTENT = "no-content"
+
+    def lookups(self, request, model_admin):
+        live = Theme.objects.filter(retired_at__isnull=True).only("pk", "name", "human_name").order_by("-size", "pk")
+        themes = list(live[:THEME_FILTER_CHOICES])
+        chosen = self._theme_id()
+        if chosen is not None and all(theme.pk != chosen for theme in themes):
+            # Filtered from a link: name the chosen theme, live or not, so the sidebar shows what is applied.
+            themes += Theme.objects.filter(pk=chosen).only("pk", "name", "human_name")
+        return [
+            (self.UNSORTED, "Unsorted"),
+            (self.NO_CONTENT, "No feedback content"),
+            *((str(theme.pk), theme.display_name) for theme in themes),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return None
+        # Subqueries on the units, not joins: an item with three units in a theme must be listed once.
+        if value == self.UNSORTED:
+            unsorted = FeedbackUnit.objects.filter(theme__isnull=True).values("item_id")
+            return queryset.filter(status=FeedbackItem.Status.PROCESSED, pk__in=unsorted)
+        if value == self.NO_CONTENT:
+            # An anti-join: NOT IN over every unit's item id would hash the whole units table first.
+            has_units = FeedbackUnit.objects.filter(item_id=OuterRef("pk"))
+            return queryset.filter(~Exists(has_units), status=FeedbackItem.Status.PROCESSED)
+        theme_id = self._theme_id()
+        if theme_id is None:
+            raise IncorrectLookupParameters(f"theme={value!r} is not a theme id")
+        return queryset.filter(pk__in=FeedbackUnit.objects.filter(theme_id=theme_id).values("item_id"))
+
+    def _theme_id(self) -> int | None:
+        try:
+            return int(self.value())
+        except (TypeError, ValueError):
+            return None
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -186,8 +238,7 @@ class MoveToThemeForm(forms.Form):
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
     list_display = ["summary", "kind", "source", "account", "theme", "occurred_at", "status"]
-    # No theme filter: it would list every live theme, thousands of them, on each page.
-    list_filter = ["kind", "status", "source", "resolved_by"]
+    list_filter = ["kind", "status", UnitThemeFilter, "source", "resolved_by"]
     list_select_related = ["source", "account", "theme"]
     search_fields = ["external_id", "title", "author_email", "author_handle"]
     raw_id_fields = ["account", "contact", "logged_by"]
@@ -196,6 +247,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     add_form = FeedbackAdminAddForm
     fieldsets = [
         (None, {"fields": ["title", "text", "kind", "account"]}),
+        ("Themes", {"fields": ["placement"]}),
         ("Who and when", {"fields": ["author_name", "author_email", "author_handle", "contact", "resolved_by",
                                      "occurred_at", "received_at", "logged_by"]}),
         ("Source", {"fields": ["source", "external_id", "url", "rating", "nps_score", "language", "metadata"]}),
@@ -222,6 +274,21 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     @admin.display(description="Feedback", ordering="title")
     def summary(self, item):
         return item.title or item.text_preview[:80]
+
+    @admin.display(description="Where it went")
+    def placement(self, item):
+        placement = feedback_placement(item_id=item.pk)
+        if placement.status == FeedbackItem.Status.PENDING:
+            return "Not sorted yet: waiting to be processed."
+        if placement.status == FeedbackItem.Status.FAILED:
+            return "Not sorted: processing failed (see Last error)."
+        if placement.no_content:
+            return "No feedback content (greetings or thanks only): it counts in no theme."
+        rows = format_html_join(
+            "", "<li>“{}” → {}</li>",
+            ((Truncator(unit.words).chars(UNIT_WORDS_SHOWN), _theme_label(unit.theme)) for unit in placement.units),
+        )
+        return format_html('<ol class="units">{}</ol>', rows)
 
     def action_checkbox(self, item):
         # The stock checkbox labels itself with str(item), which would load each row's deferred text.
@@ -312,6 +379,15 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+def _theme_label(theme: Theme | None) -> str:
+    if theme is None:
+        return "Unsorted"
+    link = format_html('<a href="{}">{}</a>', reverse("ranking-theme", args=[theme.pk]), theme.display_name)
+    if theme.emerging:
+        return format_html('{} <span title="Gathered since the last re-clustering">(emerging)</span>', link)
+    return link
 
 
 @admin.register(WebhookDelivery)

@@ -1,12 +1,20 @@
-"""Reads for feedback: the lists and pages people browse."""
+"""Reads for feedback: the lists and pages people browse, and where an item's feedback went."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.db.models.functions import Substr
 
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
+
+if TYPE_CHECKING:  # for annotations only: feedback reads themes through its units, never imports the app
+    from voc.themes.models import Theme
 
 # Enough for a line of context in a list; the full text (up to VOC_MAX_TEXT_CHARS) stays in the database.
 PREVIEW_CHARS = 200
+# A call transcript can join a dozen themes; a confirmation names the first few and counts the rest.
+THEMES_NAMED = 5
 
 
 def feedback_list(
@@ -45,3 +53,112 @@ def sources_enabled() -> QuerySet[Source]:
 def sources_all() -> QuerySet[Source]:
     """Every source, for filters over past feedback."""
     return Source.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class PlacedUnit:
+    """One problem an item raises, in its words, and the theme it joined (None: Unsorted)."""
+
+    number: int  # 1 for the item's first unit, as pages count them
+    words: str
+    start: int | None
+    end: int | None
+    theme: "Theme | None"
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A stretch of an item's text: one unit's words (with that unit), or the words between units (unit None)."""
+
+    text: str
+    unit: PlacedUnit | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an item's feedback went: each of its units and its theme, as far as processing has got."""
+
+    status: str  # the item's FeedbackItem.Status
+    units: tuple[PlacedUnit, ...]
+
+    @property
+    def processed(self) -> bool:
+        return self.status == FeedbackItem.Status.PROCESSED
+
+    @property
+    def themes(self) -> list["Theme"]:
+        """The themes its units joined, each once, in the order the item raises them."""
+        themes = {unit.theme.pk: unit.theme for unit in self.units if unit.theme is not None}
+        return list(themes.values())
+
+    @property
+    def has_unsorted(self) -> bool:
+        return any(unit.theme is None for unit in self.units)
+
+    @property
+    def no_content(self) -> bool:
+        """Processed and found to hold no problem at all: greetings, thanks, sign-offs only."""
+        return self.processed and not self.units
+
+    @property
+    def summary(self) -> str:
+        """Where it went, in a few words: what the person who logged it is told."""
+        if self.status == FeedbackItem.Status.PENDING:
+            return "being sorted — its page will show where it went"
+        if self.status == FeedbackItem.Status.FAILED:
+            return "could not be sorted — its page says why"
+        if self.no_content:
+            return "no feedback content (greetings or thanks only)"
+        themes = self.themes
+        if not themes:
+            return "Unsorted for now"
+        names = ", ".join(theme.display_name for theme in themes[:THEMES_NAMED])
+        if len(themes) > THEMES_NAMED:
+            names += f" and {len(themes) - THEMES_NAMED} more"
+        return f"joined {names}" + ("; the rest is Unsorted for now" if self.has_unsorted else "")
+
+    def text_parts(self, text: str) -> list[TextPart]:
+        """The item's text cut at its units' offsets, so that a page can mark each unit where it stands.
+
+        Only a processed item's units are marked (a pending one's are about to be replaced). A unit without
+        offsets (an HTML body's) is not in the text verbatim and is left out, as is one that would overlap the one
+        before it or run past the text, which the splitter never writes, so a bad row cannot garble the page.
+        """
+        parts, at = [], 0
+        for unit in self.units if self.processed else ():
+            if unit.start is None or unit.end is None or unit.start < at or not unit.start < unit.end <= len(text):
+                continue
+            if unit.start > at:
+                parts.append(TextPart(text[at : unit.start]))
+            parts.append(TextPart(text[unit.start : unit.end], unit))
+            at = unit.end
+        if at < len(text):
+            parts.append(TextPart(text[at:]))
+        return parts
+
+
+def feedback_placement(*, item_id: int) -> Placement | None:
+    """Where an item's feedback went: its units in order with their themes, in two queries; None if no such item."""
+    item = FeedbackItem.objects.only("status", "text").filter(pk=item_id).first()
+    if item is None:
+        return None
+    units = (
+        FeedbackUnit.objects.filter(item_id=item_id)
+        .select_related("theme")
+        .only("position", "start", "end", "text", "theme__name", "theme__human_name", "theme__emerging")
+        .order_by("position")
+    )
+    return Placement(
+        status=item.status,
+        units=tuple(
+            PlacedUnit(
+                number=number,
+                # FeedbackUnit.words, from the text read once here rather than an item load per unit.
+                words=unit.text if unit.start is None else item.text[unit.start : unit.end],
+                start=unit.start,
+                end=unit.end,
+                theme=unit.theme,
+            )
+            for number, unit in enumerate(units, start=1)
+        ),
+    )

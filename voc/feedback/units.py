@@ -14,12 +14,13 @@ shows the wrong VAT." raises three problems; an account that wrote it must count
    "Thanks, Maria", "Sorry to bother you", "ok DMed you") is no problem. A greeting or a connective that opens a
    sentence ("Hi team, ...", "Also, ...", "Another thing: ...") is trimmed off the unit.
 4. Fragments join the unit before them: a sentence that cannot stand alone (fewer than MIN_CONTENT_WORDS words
-   that are neither stop words nor words of asking for help: "Please help!", "Is this possible?", "Could you
+   that are neither function words nor words of asking for help: "Please help!", "Is this possible?", "Could you
    please resolve this issue or advise other options?") or that points back ("It ...", "This ...",
-   "But ...", "Because ..."). A sentence opened by a connective that announces another problem ("Also,",
-   "Another thing:", "Separately,") always starts a unit.
-5. An item too short to hold two such sentences is one unit, however it is punctuated; an item with nothing but
-   pleasantries has none.
+   "But ...", "Because ...", or a short phrase led by a preposition: "On big files."). A sentence opened by a connective that announces another problem ("Also,",
+   "Another thing:", "Separately,") always starts a unit, and a fragment before it stays a unit of its own: the
+   customer said where one problem ends.
+5. An item too short to hold two such sentences is one unit, however it is punctuated, unless a connective
+   announces a second problem; an item with nothing but pleasantries has none.
 
 Each unit keeps its offsets into the stored text when its words appear there verbatim (plain text, the usual
 case), so a quote can be shown in its context; an HTML body's units carry their visible words only.
@@ -33,12 +34,11 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from voc.themes.preprocess import html_to_text, strip_replies_and_signature
 
-# Below this many words (not stop words), a sentence is a fragment of the one before it: "Please help!" (1),
-# "My card is still missing." (3) stands alone. Three is the shortest ticket tag voc names a theme with
-# ("Card not working" drops "not" as a stop word: two content words and a negation).
-MIN_CONTENT_WORDS = 3
+# Below this many content words, a sentence is a fragment of the one before it: "Please help!" (0), "Again?" (1).
+# A problem needs a thing and what is wrong with it, so two stand alone: "Card declined." "My transfer is pending."
+MIN_CONTENT_WORDS = 2
 # Bumped when the rule changes, so that the pipeline cuts every item again (FeedbackItem.units_version).
-UNITS_VERSION = 1
+UNITS_VERSION = 2
 # A long document (a call transcript) is cut into at most this many units; the rest joins the last one.
 MAX_UNITS = 40
 # Units are embedded by a model that reads 256 word pieces; the words past that would be lost anyway.
@@ -70,6 +70,9 @@ _POINTS_BACK = _vocabulary(
     even otherwise therefore then
     """
 )
+# A short phrase led by one of these qualifies the sentence before it: "Export fails. On big files."
+_PREPOSITIONS = _vocabulary("on in at with for from during after before under over via within without since")
+_QUALIFIER_MAX_WORDS = 4
 # What greetings, thanks, apologies and sign-offs are made of. A sentence of these words only (and of names, or
 # an @handle) says nothing about the product.
 _PLEASANTRY_WORDS = _vocabulary(
@@ -100,9 +103,9 @@ _ASKING_WORDS = _vocabulary(
     quickly soon thanks thank appreciate able way ways
     """
 )
-_STOP_WORDS = (
-    frozenset(ENGLISH_STOP_WORDS) | {"i'm", "i've", "can't", "don't", "doesn't", "didn't", "won't", "it's"}
-) | _ASKING_WORDS
+# scikit-learn's list is made for topic words and also drops words that name what customers write about.
+_PRODUCT_WORDS = _vocabulary("amount bill call detail empty fill find fire full interest move name part show system top")
+_STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - _PRODUCT_WORDS) | _ASKING_WORDS
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,10 @@ def text_units(text: str) -> list[UnitSpan]:
     sentences = [sentence for sentence in _sentences(own_words) if not _is_pleasantry(sentence.text)]
     if not sentences:
         return []
-    # Two problems need two sentences that stand alone: a shorter item is one unit ("Card declined. Again.").
-    if sum(_content_words(sentence.text) for sentence in sentences) < 2 * MIN_CONTENT_WORDS:
+    # Two problems need two sentences that stand alone: a shorter item is one unit ("Card declined. Again."),
+    # unless the customer announced the second ("Card declined. Also, app slow.").
+    announced = any(sentence.opens_problem for sentence in sentences[1:])
+    if sum(_content_words(sentence.text) for sentence in sentences) < 2 * MIN_CONTENT_WORDS and not announced:
         groups = [sentences]
     else:
         groups = _grouped(sentences)
@@ -167,8 +172,14 @@ def _words(text: str) -> list[str]:
     return [word.lower().replace("’", "'") for word in _WORD.findall(_HANDLE_OR_LINK.sub(" ", text))]
 
 
+_CONTRACTION = re.compile(r"(?:'s|'re|'ve|'ll|'d|'m|n't)$")
+_NEGATED_STEMS = {"ca": "can", "wo": "will", "sha": "shall"}  # can't, won't, shan't
+
+
 def _content_words(text: str) -> int:
-    return sum(word not in _STOP_WORDS for word in _words(text))
+    """Words that say what the sentence is about: not function words ("what's" is "what"), not asking for help."""
+    stems = (_CONTRACTION.sub("", word) for word in _words(text))
+    return sum(_NEGATED_STEMS.get(stem, stem) not in _STOP_WORDS for stem in stems)
 
 
 def _is_pleasantry(text: str) -> bool:
@@ -191,11 +202,16 @@ def _grouped(sentences: list[_Sentence]) -> list[list[_Sentence]]:
     groups: list[list[_Sentence]] = []
     for sentence in sentences:
         words = _words(sentence.text)
-        leans_back = bool(words) and words[0] in _POINTS_BACK
+        leans_back = bool(words) and (
+            words[0] in _POINTS_BACK or (words[0] in _PREPOSITIONS and len(words) <= _QUALIFIER_MAX_WORDS)
+        )
         fragment = _content_words(sentence.text) < MIN_CONTENT_WORDS
         if groups and not sentence.opens_problem and (leans_back or fragment):
             groups[-1].append(sentence)
-        elif groups and _content_words(" ".join(s.text for s in groups[-1])) < MIN_CONTENT_WORDS:
+        elif (
+            groups and not sentence.opens_problem
+            and _content_words(" ".join(s.text for s in groups[-1])) < MIN_CONTENT_WORDS
+        ):
             groups[-1].append(sentence)  # the unit so far was a fragment waiting for its sentence
         else:
             groups.append([sentence])

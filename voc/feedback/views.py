@@ -15,7 +15,7 @@ from ingest.webhooks import WebhookRefused, webhook_receive
 from voc.accounts.selectors import account_get
 from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejection, manual_source
 from voc.feedback.models import Source
-from voc.feedback.selectors import feedback_get, feedback_list
+from voc.feedback.selectors import feedback_get, feedback_list, feedback_placement
 from voc.feedback.services import IngestStatus, feedback_ingest
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,12 @@ def feedback_log(request):
             link = format_html(
                 '<a href="{}">feedback #{}</a>', reverse("feedback:detail", args=[result.item_id]), result.item_id
             )
+            # Processed in-process by now without a broker; with workers it may still be pending, and says so.
+            placement = feedback_placement(item_id=result.item_id)
             if result.status == IngestStatus.CREATED:
-                messages.success(request, format_html("Logged: {}", link))
+                messages.success(request, format_html("Logged: {} — {}", link, placement.summary))
             else:
-                messages.info(request, format_html("Already logged: {}", link))
+                messages.info(request, format_html("Already logged: {} — {}", link, placement.summary))
             next_note = {
                 "account": form.cleaned_data["account"].pk,
                 "kind": form.cleaned_data["kind"],
@@ -82,7 +84,12 @@ def feedback_detail(request, item_id: int):
     item = feedback_get(item_id=item_id)
     if item is None:
         raise Http404("No such feedback item.")
-    return render(request, "feedback/detail.html", {"item": item})
+    placement = feedback_placement(item_id=item.pk)
+    return render(
+        request,
+        "feedback/detail.html",
+        {"item": item, "placement": placement, "text_parts": placement.text_parts(item.text)},
+    )
 
 
 @csrf_exempt  # a provider cannot hold a CSRF token; the HMAC signature is what authenticates it
