@@ -16,8 +16,8 @@ shows the wrong VAT." raises three problems; an account that wrote it must count
 4. Fragments join the unit before them: a sentence that cannot stand alone (fewer than MIN_CONTENT_WORDS words
    that are neither function words nor words of asking for help: "Please help!", "Is this possible?", "Could you
    please resolve this issue or advise other options?") or that points back ("It ...", "This ...",
-   "But ...", "Because ...", or a short phrase led by a preposition: "On big files."). A sentence opened by a connective that announces another problem ("Also,",
-   "Another thing:", "Separately,") always starts a unit, and a fragment before it stays a unit of its own: the
+   "But ...", "Because ...", or a short phrase led by a preposition: "On big files."). A sentence opened by a
+   connective that announces another problem ("Also,", "Another thing:", "Separately,") always starts a unit, and a fragment before it stays a unit of its own: the
    customer said where one problem ends.
 5. An item too short to hold two such sentences is one unit, however it is punctuated, unless a connective
    announces a second problem; an item with nothing but pleasantries has none.
@@ -104,7 +104,9 @@ _ASKING_WORDS = _vocabulary(
     """
 )
 # scikit-learn's list is made for topic words and also drops words that name what customers write about.
-_PRODUCT_WORDS = _vocabulary("amount bill call detail empty fill find fire full interest move name part show system top")
+_PRODUCT_WORDS = _vocabulary(
+    "amount bill call detail empty fill find fire full interest move name part show system top"
+)
 _STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - _PRODUCT_WORDS) | _ASKING_WORDS
 
 
