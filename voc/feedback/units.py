@@ -15,10 +15,10 @@ shows the wrong VAT." raises three problems; an account that wrote it must count
    sentence ("Hi team, ...", "Also, ...", "Another thing: ...") is trimmed off the unit.
 4. Fragments join the unit before them: a sentence that cannot stand alone (fewer than MIN_CONTENT_WORDS words
    that are neither function words nor words of asking for help: "Please help!", "Is this possible?", "Could you
-   please resolve this issue or advise other options?") or that points back ("It ...", "This ...",
-   "But ...", "Because ...", or a short phrase led by a preposition: "On big files."). A sentence opened by a
-   connective that announces another problem ("Also,", "Another thing:", "Separately,") always starts a unit, and a fragment before it stays a unit of its own: the
-   customer said where one problem ends.
+   please resolve this issue or advise other options?") or that points back ("It ...", "This ...", "But ...",
+   "Because ...", or a short phrase led by a preposition: "On big files."). A sentence opened by a connective
+   that announces another problem ("Also,", "Another thing:", "Separately,") always starts a unit, and a
+   fragment before it stays a unit of its own: the customer said where one problem ends.
 5. An item too short to hold two such sentences is one unit, however it is punctuated, unless a connective
    announces a second problem; an item with nothing but pleasantries has none.
 
