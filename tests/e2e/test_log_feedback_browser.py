@@ -80,3 +80,10 @@ def test_a_note_raising_three_problems_is_confirmed_and_shown_in_three_themes(li
     page.goto(f"{live_server.url}/admin/feedback/feedbackitem/{item.pk}/change/")
     assert page.locator("ol.units li").count() == 3
     screenshot("feedback-admin-three-themes")
+
+    exchange_rates = themes[1]  # as its theme page links to its feedback
+    page.goto(f"{live_server.url}/admin/feedback/feedbackitem/?theme={exchange_rates.pk}")
+    listed = page.locator("#result_list tbody tr")
+    assert listed.count() == exchange_rates.units.values("item").distinct().count()
+    assert page.locator("#changelist-filter li.selected", has_text=exchange_rates.display_name).count() == 1
+    screenshot("feedback-admin-filtered-by-theme")

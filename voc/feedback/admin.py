@@ -237,7 +237,7 @@ class MoveToThemeForm(forms.Form):
 
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
-    list_display = ["summary", "kind", "source", "account", "theme", "occurred_at", "status"]
+    list_display = ["summary", "kind", "source", "account", "lead_theme", "occurred_at", "status"]
     list_filter = ["kind", "status", UnitThemeFilter, "source", "resolved_by"]
     list_select_related = ["source", "account", "theme"]
     search_fields = ["external_id", "title", "author_email", "author_handle"]
@@ -274,6 +274,11 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     @admin.display(description="Feedback", ordering="title")
     def summary(self, item):
         return item.title or item.text_preview[:80]
+
+    # Filtered by a theme, an item that raised it second still shows its first: the column says which it is.
+    @admin.display(description="Lead theme", ordering="theme")
+    def lead_theme(self, item):
+        return item.theme
 
     @admin.display(description="Where it went")
     def placement(self, item):

@@ -124,13 +124,13 @@ def _chunk_process(item_ids: list[int]) -> int:
             item.last_error = ""
             item.units_version = UNITS_VERSION
             done.append(item)
-        unsorted = units_replace(items=done, splits={item.pk: splits[item.pk][1] for item in done})
+        assigned = units_replace(items=done, splits={item.pk: splits[item.pk][1] for item in done})
         rows_update(
             done,
             ["account", "contact", "resolved_by", "attempts", "status", "processed_at", "last_error", "units_version"],
         )
         rows_update(failed, ["attempts", "status", "last_error"])
-        _emerging_gather(unsorted)
+        _emerging_gather(assigned)
     return len(done)
 
 
@@ -162,9 +162,9 @@ def _splits_embed(rows) -> dict[int, tuple[str, _Split]]:
     return splits
 
 
-def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> list[int]:
+def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> list[FeedbackUnit]:
     """Store each item's new units in place of its old ones, assign them themes, and set the items' lead theme;
-    returns the ids of the new units that fit no theme.
+    returns the units that were assigned afresh (stored, with their ids).
 
     A unit that covers what the old one covered (the same words at the same place) keeps its theme and how it got
     there, so an item that is one unit keeps its theme id through a re-split, and a person's pin stays.
@@ -196,18 +196,18 @@ def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> li
                 to_assign.append(unit)
             units.append(unit)
     themes_assign_nearest(units=to_assign)
-    units_join_emerging(units=[unit for unit in to_assign if unit.theme_id is None])
+    units_join_emerging(units=to_assign)
     FeedbackUnit.objects.bulk_create(units)
     emerging_sizes_refresh(theme_ids={unit.theme_id for unit in to_assign if unit.theme_id})
     items_theme_refresh(item_ids=item_ids)
     for item in items:  # the caller saves these rows too: keep its copies in step
         item.theme_id = next((unit.theme_id for unit in units if unit.item_id == item.pk and unit.theme_id), None)
-    return [unit.pk for unit in to_assign if unit.theme_id is None and unit.embedding_id]
+    return to_assign
 
 
-def _emerging_gather(unsorted_unit_ids: list[int]) -> None:
+def _emerging_gather(units: list[FeedbackUnit]) -> None:
     """Let new unsorted units gather into emerging themes, and rank those as soon as the chunk commits."""
-    if themes_emerge(unit_ids=unsorted_unit_ids):
+    if themes_emerge(units=units):
         transaction.on_commit(rankings_refresh_task.delay, robust=True)
 
 
@@ -238,9 +238,9 @@ def units_resplit(*, chunk: int = PROCESS_CHUNK, progress: Callable[[int, int], 
             ]
             for item in ready:
                 item.units_version = UNITS_VERSION
-            unsorted = units_replace(items=ready, splits={item.pk: splits[item.pk][1] for item in ready})
+            assigned = units_replace(items=ready, splits={item.pk: splits[item.pk][1] for item in ready})
             rows_update(ready, ["theme", "units_version"])
-            _emerging_gather(unsorted)
+            _emerging_gather(assigned)
         done += len(batch)
         if progress is not None:
             progress(done, total)

@@ -39,12 +39,14 @@ UNSORTED_LOOKBACK = 20_000
 
 
 def units_join_emerging(*, units: list[FeedbackUnit]) -> int:
-    """Give unsorted new units the emerging theme whose centre is nearest, if within the fit's threshold; returns
-    how many joined. The units are changed in place; the caller saves them."""
+    """Give new units the emerging theme whose centre is nearest, when it is within the fit's threshold and nearer
+    than the prototype they were given, if any: emerging themes are prototypes too. Returns how many joined. The
+    units are changed in place; the caller saves them."""
     latest = latest_model()
     candidates = [
         each for each in units
-        if each.theme_id is None and each.embedding_id and each.theme_assigned_by != ASSIGNED_BY.PERSON
+        if each.embedding_id and each.theme_assigned_by != ASSIGNED_BY.PERSON
+        and (each.theme_id is None or each.theme_assigned_by == ASSIGNED_BY.NEAREST)
     ]
     if latest is None or not candidates:
         return 0
@@ -52,21 +54,31 @@ def units_join_emerging(*, units: list[FeedbackUnit]) -> int:
     theme_ids, centres = _emerging_centres(model)
     if not theme_ids:
         return 0
-    scores = _centred(units_vectors(candidates), model) @ centres.T
+    return _nearer_claimed(candidates, theme_ids, centres, model)
+
+
+def _nearer_claimed(units: list[FeedbackUnit], theme_ids: list[int], centres: np.ndarray, model: ThemeModel) -> int:
+    """Move each unit to the nearest of these centres where that is within the threshold and nearer than its
+    current theme (or it has none); returns how many moved. Changes the units in place."""
+    scores = _centred(units_vectors(units), model) @ centres.T
     best = scores.argmax(axis=1)
-    joined = 0
-    for each, column, row in zip(candidates, best.tolist(), scores, strict=True):
-        if row[column] >= model.threshold:
-            each.theme_id, each.theme_similarity = theme_ids[column], float(row[column])
+    moved = 0
+    for each, column, row in zip(units, best.tolist(), scores, strict=True):
+        score = float(row[column])
+        current = each.theme_similarity if each.theme_id is not None else None
+        if score >= model.threshold and (current is None or score > current):
+            each.theme_id, each.theme_similarity = theme_ids[column], score
             each.theme_assigned_by = ASSIGNED_BY.NEAREST
-            joined += 1
-    return joined
+            moved += 1
+    return moved
 
 
-def themes_emerge(*, unit_ids: Collection[int], now: dt.datetime | None = None) -> list[Theme]:
+def themes_emerge(*, units: list[FeedbackUnit], now: dt.datetime | None = None) -> list[Theme]:
     """Gather unsorted units into emerging themes where the density rule holds; each new theme holds at least one
-    of `unit_ids` (the units just processed). Returns the themes created."""
+    of `units` (those just processed and stored), and takes any of them that sits nearer to it than to the
+    prototype it was given. Returns the themes created."""
     latest = latest_model()
+    unit_ids = {each.pk for each in units if each.theme_id is None and each.embedding_id}
     if latest is None or latest[1].member_similarity is None or not unit_ids:
         return []
     model = latest[1]
@@ -81,7 +93,7 @@ def themes_emerge(*, unit_ids: Collection[int], now: dt.datetime | None = None) 
         .values_list("pk", "item_id", "embedding__vector", "item__account_id", "item__author_email",
                      "item__author_handle")[:UNSORTED_LOOKBACK]
     )
-    new_rows = [row for row, entry in enumerate(pool) if entry[0] in set(unit_ids)]
+    new_rows = [row for row, entry in enumerate(pool) if entry[0] in unit_ids]
     if len(pool) < EMERGING_MIN_UNITS or not new_rows:
         return []
     pool.reverse()  # oldest first, so ties go to the oldest unit
@@ -101,6 +113,8 @@ def themes_emerge(*, unit_ids: Collection[int], now: dt.datetime | None = None) 
             continue
         taken[group] = True
         created.append(_theme_create([pool[row][0] for row in group], raw[group], centred[group]))
+    if created:
+        _placed_units_claimed(units, created, model)
     return created
 
 
@@ -120,6 +134,23 @@ def _theme_create(unit_ids: list[int], raw: np.ndarray, centred: np.ndarray) -> 
     return theme
 
 
+def _placed_units_claimed(units: list[FeedbackUnit], themes: list[Theme], model: ThemeModel) -> None:
+    """The units of this pass that a prototype took only loosely go to a new emerging theme that is nearer."""
+    placed = [each for each in units if each.theme_assigned_by == ASSIGNED_BY.NEAREST and each.embedding_id]
+    if not placed:
+        return
+    theme_ids, centres = _emerging_centres(model, theme_ids=[theme.pk for theme in themes])
+    if not _nearer_claimed(placed, theme_ids, centres, model):
+        return
+    moved = [each for each in placed if each.theme_id in set(theme_ids)]
+    for each in moved:
+        FeedbackUnit.objects.filter(pk=each.pk).update(
+            theme_id=each.theme_id, theme_similarity=each.theme_similarity, theme_assigned_by=each.theme_assigned_by
+        )
+    items_theme_refresh(item_ids={each.item_id for each in moved})
+    emerging_sizes_refresh(theme_ids=theme_ids)
+
+
 def emerging_sizes_refresh(*, theme_ids: Collection[int]) -> None:
     """Keep an emerging theme's size in step as units join it between re-clusters."""
     for theme_id in set(theme_ids):
@@ -128,11 +159,15 @@ def emerging_sizes_refresh(*, theme_ids: Collection[int]) -> None:
         )
 
 
-def _emerging_centres(model: ThemeModel) -> tuple[list[int], np.ndarray]:
-    """Each live emerging theme's centre in the fit's centred space, from its members' vectors."""
+def _emerging_centres(model: ThemeModel, theme_ids: list[int] | None = None) -> tuple[list[int], np.ndarray]:
+    """Each live emerging theme's centre (or these themes') in the fit's centred space, from its members' vectors."""
+    rows = FeedbackUnit.objects.filter(
+        theme__emerging=True, theme__retired_at__isnull=True, embedding__isnull=False
+    )
+    if theme_ids is not None:
+        rows = rows.filter(theme_id__in=theme_ids)
     rows = (
-        FeedbackUnit.objects.filter(theme__emerging=True, theme__retired_at__isnull=True, embedding__isnull=False)
-        .order_by("theme_id", "pk")
+        rows.order_by("theme_id", "pk")
         .values_list("theme_id", "embedding__vector")
     )
     by_theme: dict[int, list[np.ndarray]] = {}
