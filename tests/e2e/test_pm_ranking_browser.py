@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def said(theme, account, *, days_ago=2):
     FeedbackItemFactory(
         theme=theme, account=account, status=FeedbackItem.Status.PROCESSED, source=SourceFactory(),
-        occurred_at=timezone.now() - dt.timedelta(days=days_ago), text=f"{theme.name}: still a problem",
+        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
+        text=f"{theme.name if theme else 'Something new'}: still a problem",
     )
 
 
@@ -35,6 +36,11 @@ def ranked_themes():
         said(broad, AccountFactory(name=f"Large {n}", arr=Decimal(400_000), segment="enterprise"), days_ago=n + 1)
     for n in range(3):
         said(duplicate, AccountFactory(name=f"Mid {n}", arr=Decimal(80_000)))
+    emerging = Theme.objects.create(name="CSV export times out", emerging=True)
+    for n in range(2):
+        said(emerging, AccountFactory(name=f"Reporting {n}", arr=Decimal(30_000)), days_ago=1)
+    for n in range(2):
+        said(None, AccountFactory(name=f"Elsewhere {n}", arr=Decimal(50_000)))
     weeks_refresh(weeks=12)
     rankings_refresh()
     return loud, broad, duplicate
@@ -53,7 +59,11 @@ def test_a_pm_filters_the_ranking_reads_an_explanation_and_merges_a_duplicate(
     page.wait_for_selector("#ranked-themes")
     rows = page.locator("#ranked-themes tbody tr")
     assert rows.nth(0).inner_text().startswith("1\t2\tCard delivery")  # first by weight, second by mentions
-    assert "Top-up fails" in rows.nth(2).inner_text()  # first by mentions, last by weight
+    assert "Top-up fails" in rows.nth(3).inner_text()  # first by mentions, last by weight
+    assert "Emerging" in page.inner_text("#ranked-themes >> tr:has-text('CSV export times out')")
+    unsorted = page.inner_text("#unsorted-row")
+    assert "Unsorted" in unsorted
+    assert "2 items" in unsorted
     screenshot("ranking-list")
 
     page.select_option("#id_product_area", "Cards")
@@ -61,6 +71,7 @@ def test_a_pm_filters_the_ranking_reads_an_explanation_and_merges_a_duplicate(
         page.click("#ranking-filters button[type=submit]")
     assert "Top-up fails" not in page.inner_text("#ranked-themes")
     assert page.locator("#ranked-themes tbody tr").count() == 2
+    assert page.locator("#unsorted-row").count() == 0  # unsorted feedback has no product area
     screenshot("ranking-list-filtered")
 
     with page.expect_navigation():
