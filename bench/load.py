@@ -62,7 +62,7 @@ def main() -> None:
     print_table(["measure", "value"], load)
     if args.backlog:
         print(f"\nDrain: at least {args.backlog:,} pending items (what the load left, topped up), {args.workers} "
-              "Celery worker processes (embed and assign)")
+              "Celery worker processes (split, embed and assign)")
         print_table(["measure", "value"], _drain(args, queue))
 
 

@@ -79,6 +79,7 @@ def main() -> None:
         rows += [
             ["drain", f"backlog of {drain['backlog (items)']:,} items, {args.workers} workers: items/s",
              drain["items/s"]],
+            ["drain", f"the {drain['units made']:,} units they were cut into: units/s", drain["units/s"]],
             ["drain", "time to empty (s)", drain["time to empty (s)"]],
             ["drain", "failed items", drain["failed"]],
         ]

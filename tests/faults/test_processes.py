@@ -14,7 +14,7 @@ from django.db import connection
 
 from tests.conftest import broker_used, worker_start, worker_stop
 from tests.factories import SourceFactory
-from voc.feedback.models import FeedbackItem
+from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.feedback.pipeline import feedback_sweep
 from voc.feedback.services import feedback_ingest_batch
 from voc.themes.models import Embedding
@@ -107,8 +107,11 @@ def assert_each_processed_once(expected: int):
     assert items.filter(status=FeedbackItem.Status.PROCESSED).count() == expected
     # One committed attempt each: the interrupted attempt left nothing behind.
     assert set(items.values_list("attempts", flat=True)) == {1}
-    assert not items.filter(embedding__isnull=True).exists()
-    assert Embedding.objects.count() == items.values("text").distinct().count()
+    units = FeedbackUnit.objects.all()
+    assert units.values("item").distinct().count() == expected
+    assert not units.filter(embedding__isnull=True).exists()
+    # The interrupted attempt left no vector behind: one per distinct unit text, each in use.
+    assert Embedding.objects.count() == units.values("embedding").distinct().count()
 
 
 def test_a_worker_killed_mid_embedding_leaves_every_item_processed_exactly_once(redis_url, queue, workers, wait_for):

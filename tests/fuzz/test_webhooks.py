@@ -104,7 +104,8 @@ def stamp_for(kind: str, offset: float | None, unreadable: str) -> str:
     if not math.isfinite(moment):
         return str(moment)
     if kind == Source.Kind.HUBSPOT:
-        return str(int(moment * 1000))
+        milliseconds = moment * 1000
+        return str(int(milliseconds)) if math.isfinite(milliseconds) else str(milliseconds)
     if kind == Source.Kind.ZENDESK and abs(moment) < 2.5e11:
         return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return repr(moment)
