@@ -58,9 +58,20 @@ def test_a_short_problem_before_an_announced_one_stays_a_unit_of_its_own():
     ]
 
 
-def test_two_plain_questions_about_different_things_are_two_units():
-    assert words("Are my friends able to top up my account? Does the PIN come under separate cover?") == [
-        "Are my friends able to top up my account?", "Does the PIN come under separate cover?"
+def test_sentences_of_one_paragraph_without_a_connective_are_one_unit():
+    text = "My top-up failed this morning. I tried twice with two cards. Can you check what happened?"
+    assert words(text) == [text]
+
+
+def test_each_list_item_or_paragraph_is_a_unit_of_its_own():
+    assert words("Export is slow on big reports.\n\n- SSO loops on Safari\n- Invoice PDF shows the wrong VAT") == [
+        "Export is slow on big reports.", "SSO loops on Safari", "Invoice PDF shows the wrong VAT",
+    ]
+
+
+def test_a_new_sentence_opened_by_and_is_another_problem():
+    assert words("My card was declined at the shop. And the app logs me out every hour.") == [
+        "My card was declined at the shop.", "the app logs me out every hour.",
     ]
 
 
