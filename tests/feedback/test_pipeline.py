@@ -1,6 +1,9 @@
 """Processing cuts each item into the problems it raises, themes each one, and migrates older items in place."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -110,3 +113,12 @@ def test_the_schema_migration_gives_each_processed_item_one_unit_with_its_theme_
     assert (unit.start, unit.end, unit.words) == (0, len("My top-up failed."), "My top-up failed.")
     assert (unit.theme_id, unit.embedding_id, unit.theme_assigned_by) == (theme.pk, embedding.pk, "clustering")
     assert FeedbackItem.objects.get(pk=processed.pk).units_version == 0  # left for units_resplit
+
+
+def test_the_pipeline_counts_items_with_no_feedback_content(banking_themes):
+    ingested(["@acme thanks!", "ok DMed you", "My top-up failed again this morning."])
+    out = StringIO()
+
+    call_command("voc_pipeline", stdout=out)
+
+    assert "2 items held no feedback content (greetings or thanks only): no theme" in out.getvalue()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Substr
 
 from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
@@ -42,6 +42,13 @@ def feedback_get(*, item_id: int) -> FeedbackItem | None:
     """One feedback item with everything its page shows, or None."""
     return (
         FeedbackItem.objects.select_related("source", "account", "contact", "logged_by").filter(pk=item_id).first()
+    )
+
+
+def items_without_content() -> QuerySet[FeedbackItem]:
+    """Processed items that held nothing but pleasantries ("@acme thanks!"): kept and counted, in no theme."""
+    return FeedbackItem.objects.filter(status=FeedbackItem.Status.PROCESSED).exclude(
+        Exists(FeedbackUnit.objects.filter(item=OuterRef("pk")))
     )
 
 

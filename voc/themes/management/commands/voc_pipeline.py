@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from voc.feedback.models import FeedbackItem
 from voc.feedback.pipeline import feedback_process_pending, units_resplit
+from voc.feedback.selectors import items_without_content
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
@@ -49,6 +50,9 @@ class Command(BaseCommand):
             f"\n{run.themes} themes from {run.items:,} feedback units ({run.unsorted:,} unsorted, {share:.1f}%), "
             f"model {run.model_version}\n"
         )
+        no_content = items_without_content().count()
+        if no_content:
+            self.stdout.write(f"{no_content:,} items held no feedback content (greetings or thanks only): no theme\n")
         self.stdout.write(themes_table(limit=top))
 
 
