@@ -59,6 +59,19 @@ def test_a_note_raising_three_problems_joins_three_themes(banking_themes):
     assert item.theme_id == units[0].theme_id  # the lead theme
 
 
+def test_problems_listed_without_a_connective_are_taken_apart_when_their_themes_explain_them_better(banking_themes):
+    [listed, elaborated] = ingested([
+        "My top-up failed again this morning. The exchange rate you gave me was wrong.",
+        "My top-up failed again this morning. I tried it twice with my card.",
+    ])
+
+    assert [unit.words for unit in listed.units.order_by("position")] == [
+        "My top-up failed again this morning.", "The exchange rate you gave me was wrong.",
+    ]
+    assert len({unit.theme_id for unit in listed.units.all()}) == 2
+    assert elaborated.units.count() == 1
+
+
 def test_a_thanks_only_item_is_processed_with_no_units_and_no_theme(banking_themes):
     thanks, okay = ingested(["@acme thanks!", "ok DMed you"])
 

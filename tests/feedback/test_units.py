@@ -63,6 +63,16 @@ def test_sentences_of_one_paragraph_without_a_connective_are_one_unit():
     assert words(text) == [text]
 
 
+def test_a_unit_of_sentences_that_stand_alone_offers_them_as_parts_with_their_offsets():
+    text = "The export times out on big reports. The SSO login loops on Safari. Can you check?"
+    [unit] = text_units(text)
+    assert [part.text for part in unit.parts] == [
+        "The export times out on big reports.", "The SSO login loops on Safari. Can you check?",
+    ]
+    assert all(text[part.start : part.end] == part.text for part in unit.parts)
+    assert text_units("My card was declined at the shop.")[0].parts == ()
+
+
 def test_each_list_item_or_paragraph_is_a_unit_of_its_own():
     assert words("Export is slow on big reports.\n\n- SSO loops on Safari\n- Invoice PDF shows the wrong VAT") == [
         "Export is slow on big reports.", "SSO loops on Safari", "Invoice PDF shows the wrong VAT",

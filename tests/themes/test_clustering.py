@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from voc.themes.clustering import FIT_SAMPLE, UNSORTED, canonical_order, resolution, themes_cluster
+from voc.themes.clustering import FIT_SAMPLE, UNSORTED, ThemeModel, canonical_order, resolution, themes_cluster
 
 
 def blobs(problems: int, per_problem: int, *, seed: int = 0, spread: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
@@ -59,3 +59,28 @@ def test_each_problem_of_twenty_items_is_its_own_theme_among_thirty():
 @pytest.mark.parametrize(("count", "expected"), [(FIT_SAMPLE, 1.0), (10 * FIT_SAMPLE, 1.0), (600, 1.55), (1_500, 1.35)])
 def test_the_resolution_is_one_at_the_largest_fit_and_grows_as_the_data_thins(count, expected):
     assert resolution(count) == pytest.approx(expected, abs=0.01)
+
+
+def model_of_two_themes() -> ThemeModel:
+    """Two themes along two axes of a 4-dimensional space, centred at the origin."""
+    return ThemeModel(
+        mean=np.zeros(4, dtype=np.float32),
+        prototypes=np.eye(4, dtype=np.float32)[:2],
+        prototype_themes=np.array([0, 1]),
+        threshold=0.5,
+    )
+
+
+def test_a_text_blending_two_themes_is_better_apart():
+    whole = np.array([0.7, 0.7, 0.1, 0.0], dtype=np.float32)  # halfway between both themes
+    parts = np.array([[0.95, 0.1, 0.1, 0.0], [0.1, 0.95, 0.1, 0.0]], dtype=np.float32)
+    assert model_of_two_themes().better_apart(whole, parts)
+
+
+def test_parts_of_one_theme_or_an_aside_stay_together():
+    model = model_of_two_themes()
+    whole = np.array([0.95, 0.1, 0.1, 0.0], dtype=np.float32)
+    same_theme = np.array([[0.9, 0.2, 0.1, 0.0], [0.8, 0.3, 0.1, 0.0]], dtype=np.float32)
+    aside = np.array([[0.95, 0.1, 0.1, 0.0], [0.1, 0.1, 0.1, 0.95]], dtype=np.float32)  # fits no theme
+    assert not model.better_apart(whole, same_theme)
+    assert not model.better_apart(whole, aside)

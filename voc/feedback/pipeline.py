@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -28,7 +29,7 @@ from voc.feedback.units import UNITS_VERSION, UnitSpan, text_units
 from voc.ranking.tasks import rankings_refresh_task
 from voc.themes.embedding import embeddings_for_texts, unit_embedding_texts
 from voc.themes.emerging import emerging_sizes_refresh, themes_emerge, units_join_emerging
-from voc.themes.services import items_theme_refresh, themes_assign_nearest
+from voc.themes.services import embedding_vectors, items_theme_refresh, latest_model, themes_assign_nearest
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def _splits_embed(rows) -> dict[int, tuple[str, _Split]]:
         embedding_ids = iter(embeddings_for_texts([text for pk in texts for text in texts[pk]]))
         for _, split in splits.values():
             split.embedding_ids = [next(embedding_ids) for _ in split.spans]
+        _blends_taken_apart([split for _, split in splits.values()])
         return splits
     except DatabaseError:
         raise  # the connection or transaction is gone: the task retries the whole chunk
@@ -155,11 +157,34 @@ def _splits_embed(rows) -> dict[int, tuple[str, _Split]]:
     for pk, (_, split) in splits.items():
         try:
             split.embedding_ids = embeddings_for_texts(texts[pk])
+            _blends_taken_apart([split])
         except DatabaseError:
             raise
         except Exception as error:
             split.embedding_ids, split.error = [None] * len(split.spans), error
     return splits
+
+
+def _blends_taken_apart(splits: list[_Split]) -> None:
+    """Cut a unit into its parts where the latest fit explains them better apart (UnitSpan.parts): a customer who
+    lists two problems without "Also" still counts for each. Before the first re-cluster there is nothing to ask."""
+    candidates = [(split, index) for split in splits for index, span in enumerate(split.spans) if span.parts]
+    latest = latest_model() if candidates else None
+    if latest is None:
+        return
+    model = latest[1]
+    parts = [part.text for split, index in candidates for part in split.spans[index].parts]
+    part_ids = iter(embeddings_for_texts(parts))
+    ids_of = {(id(split), index): [next(part_ids) for _ in split.spans[index].parts] for split, index in candidates}
+    vectors = embedding_vectors(
+        {split.embedding_ids[index] for split, index in candidates} | {pk for ids in ids_of.values() for pk in ids}
+    )
+    # Last first, so that cutting a unit leaves the places of the ones before it unchanged.
+    for split, index in reversed(candidates):
+        ids = ids_of[(id(split), index)]
+        if model.better_apart(vectors[split.embedding_ids[index]], np.stack([vectors[pk] for pk in ids])):
+            split.spans[index : index + 1] = list(split.spans[index].parts)
+            split.embedding_ids[index : index + 1] = ids
 
 
 def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> list[FeedbackUnit]:

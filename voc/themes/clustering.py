@@ -93,6 +93,17 @@ class ThemeModel:
             )
         return labels, similarity
 
+    def better_apart(self, whole: np.ndarray, parts: np.ndarray) -> bool:
+        """Whether a text's parts are better explained apart: each part in a theme of its own, every one nearer to
+        its theme than the whole text is to the theme it was given. Then the whole blends several problems."""
+        labels, similarity = self.assign(np.vstack([whole[None, :], parts]))
+        part_labels = labels[1:]
+        return bool(
+            (part_labels != UNSORTED).all()
+            and len(set(part_labels.tolist())) == len(parts)
+            and (similarity[1:] > similarity[0]).all()
+        )
+
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
         extra = {} if self.member_similarity is None else {"member_similarity": np.array([self.member_similarity])}

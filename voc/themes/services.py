@@ -340,8 +340,14 @@ def themes_assign_nearest(*, units: list[FeedbackUnit]) -> int:
 
 def units_vectors(units: list[FeedbackUnit]) -> np.ndarray:
     """The embedding of each unit (all embedded), one row per unit, read in one query."""
-    stored = dict(Embedding.objects.filter(pk__in={each.embedding_id for each in units}).values_list("pk", "vector"))
-    return np.stack([vector_from_bytes(stored[each.embedding_id]) for each in units])
+    stored = embedding_vectors({each.embedding_id for each in units})
+    return np.stack([stored[each.embedding_id] for each in units])
+
+
+def embedding_vectors(embedding_ids: Collection[int]) -> dict[int, np.ndarray]:
+    """Stored vectors by embedding id, read in one query."""
+    rows = Embedding.objects.filter(pk__in=list(embedding_ids)).values_list("pk", "vector")
+    return {pk: vector_from_bytes(vector) for pk, vector in rows}
 
 
 def latest_model() -> tuple[ClusterRun, ThemeModel] | None:
