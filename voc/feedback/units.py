@@ -16,14 +16,14 @@ shows the wrong VAT." raises three problems; an account that wrote it must count
    to the unit before them: most feedback raises one problem in several sentences ("My top-up failed. I tried
    twice. Can you check?"), and a sentence is too little to tell an elaboration from a second problem. Measured
    (`bench.themes --multi-label`, label recall / precision): cutting at every sentence that can stand alone
-   found more problems on composed tickets (0.816 / 0.794 against 0.767 / 0.805 for this rule) but cut one in
-   nine single-problem BANKING77 texts in two and lowered them from 0.757 / 0.757 to 0.714 / 0.692; this rule
-   leaves them as they were. Comparing the vectors of adjacent sentences does not tell the two cases apart
+   found more problems on composed tickets (0.816 / 0.794 against 0.776 / 0.818 for this rule) but cut one in
+   nine single-problem BANKING77 texts in two and lowered them from 0.759 / 0.759 to 0.714 / 0.692 (this rule:
+   0.751 / 0.751). Comparing the vectors of adjacent sentences does not tell the two cases apart
    either: their centred similarity has a median of 0.13 within one problem and 0.00 across two, with most of
    both spreads overlapping. What does tell them apart is the themes: processing cuts such a unit into its
    sentences when each sits nearer to a theme of its own than the whole sits to any (ThemeModel.better_apart),
-   which found 0.807 / 0.827 on composed BANKING77 tickets against 0.783 / 0.825 without, and left single texts
-   as they were (0.752 / 0.751).
+   which found 0.804 / 0.825 on composed BANKING77 tickets against 0.776 / 0.818 without, and left single texts
+   where they were (0.751 / 0.751).
 5. A unit that cannot stand alone (fewer than MIN_CONTENT_WORDS words that are neither function words nor words
    of asking for help: "Please help!", "Could you please advise?") joins the next one. An item with nothing but
    pleasantries has no unit.
