@@ -2,7 +2,8 @@
 
 1. Split: each pending item's text into units, one per problem it raises (voc.feedback.units).
 2. Embed: every unit's words, identical texts once (voc.themes.embedding), before any row lock is taken, so a
-   chunk's locks are not held through model inference.
+   chunk's locks are not held through model inference. A unit of several sentences that the customer did not
+   mark apart is cut into them when the latest fit explains them better apart (UnitSpan.parts).
 3. Resolve: the author's account, by contact email, email domain, social handle or CRM id.
 4. Assign: each unit to the theme of its nearest prototype in the latest re-clustering, or to none (Unsorted).
    Units that fit no theme may gather into an emerging theme (voc.themes.emerging) in the same pass.
