@@ -10,15 +10,20 @@ from voc.feedback.models import FeedbackItem
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_call_note_is_logged_with_the_keyboard_alone(live_server, page, screenshot):
-    account = AccountDomainFactory(account__name="Pebble Studio", domain="pebble.example").account
-    UserFactory(username="casey", roles=[CUSTOMER_SUCCESS])
-
+def casey_logs_in(page, live_server) -> None:
+    """Through the login page the log form sends her to, and back to the form, by keyboard."""
     page.goto(f"{live_server.url}/log/")
     page.fill("#id_username", "casey")
     page.fill("#id_password", "pw")
     with page.expect_navigation(url=f"{live_server.url}/log/"):
         page.keyboard.press("Enter")
+
+
+def test_a_call_note_is_logged_with_the_keyboard_alone(live_server, page, screenshot):
+    account = AccountDomainFactory(account__name="Pebble Studio", domain="pebble.example").account
+    UserFactory(username="casey", roles=[CUSTOMER_SUCCESS])
+
+    casey_logs_in(page, live_server)
 
     assert page.evaluate("document.activeElement.id") == "id_account"  # ready to type, no click needed
     page.keyboard.type("pebble")
@@ -47,11 +52,7 @@ def test_a_note_raising_three_problems_is_confirmed_and_shown_in_three_themes(li
     AccountDomainFactory(account__name="Pebble Studio", domain="pebble.example")
     UserFactory(username="casey", roles=[CUSTOMER_SUCCESS])
 
-    page.goto(f"{live_server.url}/log/")
-    page.fill("#id_username", "casey")
-    page.fill("#id_password", "pw")
-    with page.expect_navigation(url=f"{live_server.url}/log/"):
-        page.keyboard.press("Enter")
+    casey_logs_in(page, live_server)
     page.keyboard.type("pebble")
     page.wait_for_selector("[role=option]")
     page.keyboard.press("ArrowDown")
