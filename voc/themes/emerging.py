@@ -100,7 +100,7 @@ def themes_emerge(*, units: list[FeedbackUnit], now: dt.datetime | None = None) 
     new_rows = [len(pool) - 1 - row for row in reversed(new_rows)]
     raw = np.stack([vector_from_bytes(entry[2]) for entry in pool])
     centred = _centred(raw, model)
-    voices = [_voice(*entry[1:2], *entry[3:]) for entry in pool]
+    voices = [_voice(item_id, account_id, email, handle) for _, item_id, _, account_id, email, handle in pool]
 
     near = (centred[new_rows] @ centred.T) >= model.member_similarity
     taken = np.zeros(len(pool), dtype=bool)
