@@ -6,7 +6,8 @@ from tests.factories import AccountFactory, FeedbackItemFactory
 from voc.feedback.models import FeedbackItem
 from voc.ranking.models import ThemeRanking, ThemeWeek
 from voc.ranking.selectors import theme_week_series, week_start
-from voc.ranking.services import is_spike, rankings_refresh, weeks_refresh
+from voc.ranking.services import is_spike, rankings_refresh, rankings_refresh_soon, weeks_refresh
+from voc.ranking.tasks import rankings_refresh_task
 from voc.themes.models import Theme
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,18 @@ def test_rankings_refresh_replaces_the_snapshot_of_every_period_and_slice():
     snapshot = ThemeRanking.objects.get(period_days=30, slice="")
     assert (snapshot.rank, snapshot.accounts, snapshot.mentions, snapshot.computed_at) == (1, 1, 1, NOW)
     assert not ThemeRanking.objects.filter(period_days=30, slice="segment=smb").exists()
+
+
+def test_a_burst_of_refresh_requests_queues_one_refresh_until_it_runs(django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(rankings_refresh_task, "delay", lambda: queued.append("refresh"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rankings_refresh_soon()
+        rankings_refresh_soon()
+    assert queued == ["refresh"]
+
+    rankings_refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        rankings_refresh_soon()
+    assert queued == ["refresh", "refresh"]

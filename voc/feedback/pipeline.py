@@ -27,7 +27,7 @@ from voc.accounts.services import Author, account_resolve_many
 from voc.core.db import rows_update
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.feedback.units import UNITS_VERSION, UnitSpan, text_units
-from voc.ranking.tasks import rankings_refresh_task
+from voc.ranking.services import rankings_refresh_soon
 from voc.themes.embedding import embeddings_for_texts, unit_embedding_texts
 from voc.themes.emerging import emerging_sizes_refresh, themes_emerge, units_join_emerging
 from voc.themes.services import embedding_vectors, items_theme_refresh, latest_model, themes_assign_nearest
@@ -234,7 +234,7 @@ def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> li
 def _emerging_gather(units: list[FeedbackUnit]) -> None:
     """Let new unsorted units gather into emerging themes, and rank those as soon as the chunk commits."""
     if themes_emerge(units=units):
-        transaction.on_commit(rankings_refresh_task.delay, robust=True)
+        rankings_refresh_soon()
 
 
 def units_resplit(*, chunk: int = PROCESS_CHUNK, progress: Callable[[int, int], None] | None = None) -> int:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -97,9 +98,23 @@ def is_spike(score: float, trailing: list[float], *, known_weeks: int) -> bool:
     return score >= SPIKE_FACTOR * mean and score > mean + SPIKE_SIGMAS * spread
 
 
+# Set while a snapshot refresh is queued: a burst of emerging themes asks for one refresh, not one each.
+REFRESH_QUEUED_KEY = "voc:rankings-refresh-queued"
+REFRESH_QUEUED_FOR = 15 * 60  # seconds; the beat refresh comes at least this often anyway
+
+
+def rankings_refresh_soon() -> None:
+    """Queue a snapshot refresh once the current transaction commits, unless one is queued already."""
+    from voc.ranking.tasks import rankings_refresh_task  # the tasks module imports this one
+
+    if cache.add(REFRESH_QUEUED_KEY, True, timeout=REFRESH_QUEUED_FOR):
+        transaction.on_commit(rankings_refresh_task.delay, robust=True)
+
+
 def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None = None) -> int:
     """Recompute the ranking snapshots of every period the list offers, for all feedback and for each single filter
     on accounts or sources; returns how many rows were written."""
+    cache.delete(REFRESH_QUEUED_KEY)  # what arrives from now on is asked for again
     now = now or timezone.now()
     written = 0
     for period_days in RANKING_PERIODS:
