@@ -36,3 +36,14 @@ def test_only_product_may_start_a_re_cluster_from_the_admin(client):
     assert client.post("/admin/themes/theme/", forged).status_code == 403
     client.force_login(UserFactory(roles=[PRODUCT]))
     assert b"recluster_now" in client.get("/admin/themes/theme/").content
+
+
+def test_the_theme_list_filters_emerging_themes(client):
+    Theme.objects.create(name="CSV export times out", emerging=True)
+    Theme.objects.create(name="Card arrival")
+    client.force_login(UserFactory(roles=[PRODUCT]))
+
+    page = client.get("/admin/themes/theme/?emerging__exact=1").content.decode()
+
+    assert "CSV export times out" in page
+    assert "Card arrival" not in page

@@ -44,15 +44,15 @@ class CurationInline(admin.TabularInline):
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "size", "status", "locked", "product_area", "updated_at"]
-    list_filter = ["status", "locked", "product_area"]
+    list_display = ["display_name", "size", "status", "emerging", "locked", "product_area", "updated_at"]
+    list_filter = ["status", "emerging", "locked", "product_area"]
     list_select_related = ["product_area"]
     search_fields = ["name", "human_name", "keywords"]
     fields = [
         "name", "human_name", "status", "locked", "product_area", "tracker_url", "keywords",
-        "quotes", "size", "merged_into", "retired_at",
+        "quotes", "size", "emerging", "merged_into", "retired_at",
     ]
-    readonly_fields = ["name", "keywords", "quotes", "size", "merged_into", "retired_at"]
+    readonly_fields = ["name", "keywords", "quotes", "size", "emerging", "merged_into", "retired_at"]
     inlines = [ThemeEventInline, CurationInline]
     show_full_result_count = False
     actions = ["merge_themes", "split_theme", "recluster_now"]
