@@ -1,16 +1,21 @@
 """Emerging themes: a new problem surfaces within one processing pass, before any re-cluster."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, FeedbackItemFactory
 from tests.themes.test_services import sample
 from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
 from voc.feedback.pipeline import feedback_process_pending
 from voc.feedback.services import feedback_ingest_batch, source_get_or_create
+from voc.themes.embedding import embeddings_for_texts
+from voc.themes.emerging import themes_emerge
 from voc.themes.models import ClusterRun, Theme, ThemeEvent
 from voc.themes.services import themes_recluster
 
@@ -134,3 +139,40 @@ def test_the_next_re_cluster_adopts_an_emerging_theme_whose_members_stay_togethe
     assert not theme.emerging
     assert theme.retired_at is None
     assert themes_of(items) == {theme.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_gathering_the_same_new_problem_at_once_make_one_emerging_theme(notes):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serialises them anyway")
+    source = source_get_or_create(name="Tickets", kind=Source.Kind.ZENDESK)
+    feedback_ingest_batch(source=source, records=[{"external_id": f"t{n}", "text": text}
+                                                  for n, text in enumerate(sample(40))])
+    feedback_process_pending()
+    themes_recluster()
+    texts = [*CSV_EXPORT_TIMES_OUT, "Exporting reports as CSV times out."]
+    embedding_ids = embeddings_for_texts(texts)
+    accounts = [AccountFactory() for _ in range(4)]
+    meeting = threading.Barrier(2)
+
+    def worker(half: int) -> None:
+        """A chunk of three unsorted notes from two accounts, gathered in a transaction that overlaps the other's."""
+        try:
+            with transaction.atomic():
+                units = []
+                for n in range(3):
+                    text = texts[3 * half + n]
+                    item = FeedbackItemFactory(source=notes, text=text, account=accounts[2 * half + n % 2],
+                                               status=FeedbackItem.Status.PROCESSED, units=False)
+                    units.append(FeedbackUnit.objects.create(item=item, position=0, start=0, end=len(text),
+                                                             embedding_id=embedding_ids[3 * half + n]))
+                meeting.wait(timeout=10)
+                themes_emerge(units=units)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(worker, range(2)))
+
+    [theme] = Theme.objects.filter(emerging=True)
+    assert themes_of(FeedbackItem.objects.filter(source=notes)) == {theme.pk}

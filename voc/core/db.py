@@ -23,3 +23,12 @@ def rows_update(objects: list[models.Model], field_names: list[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def transaction_lock(name: str) -> None:
+    """Hold a named lock until the current transaction ends, so that one process at a time runs what follows
+    (a PostgreSQL advisory lock; SQLite lets one writer at a time anyway). Call it inside a transaction."""
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])

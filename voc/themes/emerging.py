@@ -25,6 +25,7 @@ from collections.abc import Collection
 import numpy as np
 from django.utils import timezone
 
+from voc.core.db import transaction_lock
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.themes.clustering import ThemeModel, unit
 from voc.themes.embedding import vector_from_bytes
@@ -78,10 +79,19 @@ def themes_emerge(*, units: list[FeedbackUnit], now: dt.datetime | None = None) 
     of `units` (those just processed and stored), and takes any of them that sits nearer to it than to the
     prototype it was given. Returns the themes created."""
     latest = latest_model()
-    unit_ids = {each.pk for each in units if each.theme_id is None and each.embedding_id}
-    if latest is None or latest[1].member_similarity is None or not unit_ids:
+    unsorted = [each for each in units if each.theme_id is None and each.embedding_id]
+    if latest is None or latest[1].member_similarity is None or not unsorted:
         return []
     model = latest[1]
+    # One worker at a time gathers, and first lets its units join an emerging theme that another worker's chunk
+    # created since they were assigned: two workers never make the same new problem twice.
+    transaction_lock("voc.themes.emerging")
+    theme_ids, centres = _emerging_centres(model)
+    if theme_ids and _nearer_claimed(unsorted, theme_ids, centres, model):
+        _moves_saved([each for each in unsorted if each.theme_id is not None])
+    unit_ids = {each.pk for each in unsorted if each.theme_id is None}
+    if not unit_ids:
+        return []
     since = (now or timezone.now()) - EMERGING_WINDOW
     pool = list(
         FeedbackUnit.objects.filter(
@@ -140,15 +150,18 @@ def _placed_units_claimed(units: list[FeedbackUnit], themes: list[Theme], model:
     if not placed:
         return
     theme_ids, centres = _emerging_centres(model, theme_ids=[theme.pk for theme in themes])
-    if not _nearer_claimed(placed, theme_ids, centres, model):
-        return
-    moved = [each for each in placed if each.theme_id in set(theme_ids)]
+    if _nearer_claimed(placed, theme_ids, centres, model):
+        _moves_saved([each for each in placed if each.theme_id in set(theme_ids)])
+
+
+def _moves_saved(moved: list[FeedbackUnit]) -> None:
+    """Store stored units' new emerging themes, and their items' lead themes and the themes' sizes with them."""
     for each in moved:
         FeedbackUnit.objects.filter(pk=each.pk).update(
             theme_id=each.theme_id, theme_similarity=each.theme_similarity, theme_assigned_by=each.theme_assigned_by
         )
     items_theme_refresh(item_ids={each.item_id for each in moved})
-    emerging_sizes_refresh(theme_ids=theme_ids)
+    emerging_sizes_refresh(theme_ids={each.theme_id for each in moved})
 
 
 def emerging_sizes_refresh(*, theme_ids: Collection[int]) -> None:
