@@ -253,20 +253,12 @@ def unsorted_weighed(*, period_days: int = 90, now: datetime | None = None, **fi
     if any(_values(filters.get(name)) for name in THEME_FILTERS):
         return None
     now = now or timezone.now()
-    units = FeedbackUnit.objects.filter(
-        item__status=FeedbackItem.Status.PROCESSED,
-        theme__isnull=True,
-        item__occurred_at__gte=now - timedelta(days=period_days),
-        item__occurred_at__lt=now,
-        **_lookups(filters),
-    )
+    units = _period_units(now - timedelta(days=period_days), now, _lookups(filters)).filter(theme__isnull=True)
     columns = voice_columns(units, group=Value(0, output_field=IntegerField()))
     if not len(columns.groups):
         return None
-    known = np.unique(columns.account_ids)
     scores = groups_score(
-        columns, account_facts(known[known != NO_ACCOUNT].tolist()), policy=WeightPolicy.from_settings(),
-        now=now.timestamp(), interval=False,
+        columns, _facts_of({0: columns}), policy=WeightPolicy.from_settings(), now=now.timestamp(), interval=False
     )
     return Unsorted(score=scores[0], items=units.values("item_id").distinct().count())
 
@@ -484,10 +476,13 @@ def themed_units(since: datetime, until: datetime, **filters):
 
 
 def _themed_units(since: datetime, until: datetime, lookups: dict | None):
+    return _period_units(since, until, lookups).filter(theme__isnull=False, theme__retired_at__isnull=True)
+
+
+def _period_units(since: datetime, until: datetime, lookups: dict | None):
+    """Units of processed feedback said over [since, until), themed or not, that the lookups keep."""
     return FeedbackUnit.objects.filter(
         item__status=FeedbackItem.Status.PROCESSED,
-        theme__isnull=False,
-        theme__retired_at__isnull=True,
         item__occurred_at__gte=since,
         item__occurred_at__lt=until,
         **(lookups or {}),

@@ -25,7 +25,7 @@ from collections.abc import Collection
 import numpy as np
 from django.utils import timezone
 
-from voc.core.db import transaction_lock
+from voc.core.db import rows_update, transaction_lock
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.themes.clustering import ThemeModel, unit
 from voc.themes.embedding import vector_from_bytes
@@ -37,6 +37,7 @@ EMERGING_MIN_VOICES = 2
 EMERGING_WINDOW = dt.timedelta(days=30)
 # The most recent unsorted units a new one is compared with: bounds the work per pass on a big backlog.
 UNSORTED_LOOKBACK = 20_000
+MEMBERSHIP_FIELDS = ["theme", "theme_similarity", "theme_assigned_by"]
 
 
 def units_join_emerging(*, units: list[FeedbackUnit]) -> int:
@@ -135,10 +136,11 @@ def _theme_create(unit_ids: list[int], raw: np.ndarray, centred: np.ndarray) -> 
     )[0]
     theme = Theme.objects.create(emerging=True, **described)
     centre = unit(centred.mean(axis=0, keepdims=True))[0]
-    for unit_id, similarity in zip(unit_ids, (centred @ centre).tolist(), strict=True):
-        FeedbackUnit.objects.filter(pk=unit_id).update(
-            theme=theme, theme_similarity=similarity, theme_assigned_by=ASSIGNED_BY.NEAREST
-        )
+    members = [
+        FeedbackUnit(pk=unit_id, theme=theme, theme_similarity=similarity, theme_assigned_by=ASSIGNED_BY.NEAREST)
+        for unit_id, similarity in zip(unit_ids, (centred @ centre).tolist(), strict=True)
+    ]
+    rows_update(members, MEMBERSHIP_FIELDS)
     ThemeEvent.objects.create(theme=theme, kind=ThemeEvent.Kind.BORN, items_moved=len(unit_ids))
     items_theme_refresh(item_ids=set(FeedbackUnit.objects.filter(pk__in=unit_ids).values_list("item_id", flat=True)))
     return theme
@@ -156,10 +158,7 @@ def _placed_units_claimed(units: list[FeedbackUnit], themes: list[Theme], model:
 
 def _moves_saved(moved: list[FeedbackUnit]) -> None:
     """Store stored units' new emerging themes, and their items' lead themes and the themes' sizes with them."""
-    for each in moved:
-        FeedbackUnit.objects.filter(pk=each.pk).update(
-            theme_id=each.theme_id, theme_similarity=each.theme_similarity, theme_assigned_by=each.theme_assigned_by
-        )
+    rows_update(moved, MEMBERSHIP_FIELDS)
     items_theme_refresh(item_ids={each.item_id for each in moved})
     emerging_sizes_refresh(theme_ids={each.theme_id for each in moved})
 
