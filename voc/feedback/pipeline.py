@@ -176,13 +176,12 @@ def _blends_taken_apart(splits: list[_Split]) -> None:
     model = latest[1]
     parts = [part.text for split, index in candidates for part in split.spans[index].parts]
     part_ids = iter(embeddings_for_texts(parts))
-    ids_of = {(id(split), index): [next(part_ids) for _ in split.spans[index].parts] for split, index in candidates}
+    ids_of_candidates = [[next(part_ids) for _ in split.spans[index].parts] for split, index in candidates]
     vectors = embedding_vectors(
-        {split.embedding_ids[index] for split, index in candidates} | {pk for ids in ids_of.values() for pk in ids}
+        {split.embedding_ids[index] for split, index in candidates} | {pk for ids in ids_of_candidates for pk in ids}
     )
     # Last first, so that cutting a unit leaves the places of the ones before it unchanged.
-    for split, index in reversed(candidates):
-        ids = ids_of[(id(split), index)]
+    for (split, index), ids in reversed(list(zip(candidates, ids_of_candidates, strict=True))):
         if model.better_apart(vectors[split.embedding_ids[index]], np.stack([vectors[pk] for pk in ids])):
             split.spans[index : index + 1] = list(split.spans[index].parts)
             split.embedding_ids[index : index + 1] = ids
