@@ -52,6 +52,29 @@ class Source(models.Model):
         return self.name
 
 
+class Sentiment(models.TextChoices):
+    """How a customer felt, read from their words (voc.feedback.sentiment); blank until processed."""
+
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class Competitor(models.Model):
+    """A rival product customers compare us with; units naming it or one of its aliases are tagged with it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    # Other spellings customers use ("ZD", "Zendesk Suite"), matched like the name: whole words, any case.
+    aliases = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class FeedbackItem(models.Model):
     """One piece of customer feedback, unique per (source, external_id)."""
 
@@ -114,6 +137,9 @@ class FeedbackItem(models.Model):
     )
     # Which splitter (voc.feedback.units.UNITS_VERSION) cut its units; 0: not split yet, one unit of the whole text.
     units_version = models.PositiveSmallIntegerField(default=0)
+    # The whole item's feeling, from its units and any survey score; shown beside scores, never part of them.
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True, help_text="-1 (negative) to 1 (positive).")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -131,6 +157,7 @@ class FeedbackItem(models.Model):
             ),
             models.Index(fields=["id"], name="feedback_unresolved_idx", condition=Q(account__isnull=True)),
             models.Index(fields=["theme", "-occurred_at"], name="feedback_theme_recent_idx"),
+            models.Index(fields=["sentiment", "-occurred_at"], name="feedback_sentiment_recent_idx"),
         ]
 
     def __str__(self):
@@ -158,6 +185,9 @@ class FeedbackUnit(models.Model):
     theme = models.ForeignKey("themes.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="units")
     theme_similarity = models.FloatField(null=True, blank=True)
     theme_assigned_by = models.CharField(max_length=20, choices=ThemeAssignedBy.choices, blank=True)
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True, help_text="-1 (negative) to 1 (positive).")
+    competitors = models.ManyToManyField(Competitor, blank=True, related_name="units")
 
     class Meta:
         ordering = ["item", "position"]
