@@ -105,8 +105,10 @@ def feedback_truncate() -> None:
     from voc.feedback.models import FeedbackItem, FeedbackUnit
 
     # Not delete(): with units cascading from items, Django would load every item (a million here) to delete it.
+    # The units' competitor tags go in the same statement: PostgreSQL refuses to truncate a table still referenced.
+    tags = FeedbackUnit.competitors.through._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {FeedbackUnit._meta.db_table}, {FeedbackItem._meta.db_table}")
+        cursor.execute(f"TRUNCATE {tags}, {FeedbackUnit._meta.db_table}, {FeedbackItem._meta.db_table}")
 
 
 def _loaded(args) -> bool:
