@@ -178,11 +178,13 @@ def _load(args) -> None:
     source_index = rng.integers(0, len(sources), size=args.items)
     now = datetime.now(UTC)
     seconds_ago = rng.integers(0, DAYS * 86_400, size=args.items)
+    # Feedback mostly complains: about half negative, a third neutral (questions, reports), the rest positive.
+    sentiments = rng.choice(["negative", "neutral", "positive"], size=args.items, p=[0.5, 0.35, 0.15])
 
     columns = [
         "source_id", "external_id", "kind", "title", "text", "text_truncated", "url", "author_email", "author_handle",
         "author_name", "account_id", "resolved_by", "occurred_at", "received_at", "language", "metadata",
-        "content_hash", "status", "attempts", "last_error", "processed_at", "theme_id", "units_version",
+        "content_hash", "status", "attempts", "last_error", "processed_at", "theme_id", "units_version", "sentiment",
     ]
     copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     # Items and their units land together: a load cut short leaves neither, and the next run loads it again.
@@ -196,6 +198,7 @@ def _load(args) -> None:
                     f"{themes[n]}", False, "", "", f"@user{handles[n]}" if is_anonymous else "", "",
                     None if is_anonymous else int(accounts[n]), "" if is_anonymous else "given", occurred, occurred,
                     "en", "{}", f"{n:064x}", "processed", 1, "", occurred, int(themes[n]), UNITS_VERSION,
+                    str(sentiments[n]),
                 ))
         with connection.cursor() as cursor:
             # Each item raises one problem here: one unit of its whole text in the item's theme (the ranking counts
@@ -204,8 +207,8 @@ def _load(args) -> None:
             end = connection.ops.quote_name("end")
             cursor.execute(
                 f"INSERT INTO {unit_table} (item_id, position, start, {end}, text, embedding_id, theme_id, "
-                f"theme_similarity, theme_assigned_by) "
-                f"SELECT id, 0, 0, LENGTH(text), '', NULL, theme_id, 0.8, 'clustering' FROM {table}"
+                f"theme_similarity, theme_assigned_by, sentiment) "
+                f"SELECT id, 0, 0, LENGTH(text), '', NULL, theme_id, 0.8, 'clustering', sentiment FROM {table}"
             )
             cursor.execute(
                 f"UPDATE {Theme._meta.db_table} t SET size = c.n, representative_unit_ids = c.ids FROM ("
