@@ -9,7 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("voc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(lambda: ["voc.accounts", "voc.feedback", "voc.themes", "voc.ranking", "voc.digests", "ingest"])
+app.autodiscover_tasks(
+    lambda: ["voc.accounts", "voc.feedback", "voc.themes", "voc.ranking", "voc.digests", "voc.search", "ingest"]
+)
 
 logger = logging.getLogger("voc")
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("accounts/", include("voc.accounts.urls")),
     path("", include("voc.digests.urls")),
     path("", include("voc.feedback.urls")),
+    path("", include("voc.search.urls")),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "voc.digests",
     "voc.api",
     "voc.demo",
+    "voc.search",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "voc.ranking.tasks.rankings_refresh_task",
         "schedule": crontab(minute=f"*/{VOC_RANKING_REFRESH_MINUTES}"),
     },
+    # More like this: the index of unit vectors that web processes map; units stored since are scanned exactly.
+    "build-neighbours-index": {
+        "task": "voc.search.tasks.neighbours_index_build_task",
+        "schedule": crontab(minute=40),
+    },
 }
 
 # --- Email ---------------------------------------------------------------------------------------
@@ -242,6 +248,11 @@ VOC_EMBEDDING_BACKEND = envstr("VOC_EMBEDDING_BACKEND", "openvino-int8")
 # Feedback is short: 128 word pieces cover nearly every item, and attention cost grows with the square of it.
 VOC_EMBEDDING_MAX_SEQ_LENGTH = envint("VOC_EMBEDDING_MAX_SEQ_LENGTH", 128)
 VOC_EMBEDDING_BATCH_SIZE = envint("VOC_EMBEDDING_BATCH_SIZE", 64)
+
+# More like this (voc/search/neighbours.py): below this many embedded units every lookup is an exact scan of the
+# stored vectors; from it on, beat builds an approximate index into VOC_INDEX_DIR, which web and worker share.
+VOC_SIMILAR_INDEX_MIN_UNITS = envint("VOC_SIMILAR_INDEX_MIN_UNITS", 50_000)
+VOC_INDEX_DIR = Path(envstr("VOC_INDEX_DIR", str(VAR_DIR / "index")))
 
 # Ranking by customer weight (voc/ranking/scoring.py has the formula; the admin shows these values).
 VOC_RANKING = {
