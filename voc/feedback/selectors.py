@@ -71,6 +71,7 @@ class PlacedUnit:
     start: int | None
     end: int | None
     theme: "Theme | None"
+    unit_id: int | None = None  # its FeedbackUnit, for links to it ("more like this")
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def feedback_placement(*, item_id: int) -> Placement | None:
                 start=unit.start,
                 end=unit.end,
                 theme=unit.theme,
+                unit_id=unit.pk,
             )
             for number, unit in enumerate(units, start=1)
         ),

@@ -17,6 +17,7 @@ from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejectio
 from voc.feedback.models import Source
 from voc.feedback.selectors import feedback_get, feedback_list, feedback_placement
 from voc.feedback.services import IngestStatus, feedback_ingest
+from voc.search.selectors import similar_duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,11 @@ def feedback_log(request):
             )
             # Processed in-process by now without a broker; with workers it may still be pending, and says so.
             placement = feedback_placement(item_id=result.item_id)
+            summary = format_html("{}{}", placement.summary, _duplicates_note(result.item_id))
             if result.status == IngestStatus.CREATED:
-                messages.success(request, format_html("Logged: {} — {}", link, placement.summary))
+                messages.success(request, format_html("Logged: {} — {}", link, summary))
             else:
-                messages.info(request, format_html("Already logged: {} — {}", link, placement.summary))
+                messages.info(request, format_html("Already logged: {} — {}", link, summary))
             next_note = {
                 "account": form.cleaned_data["account"].pk,
                 "kind": form.cleaned_data["kind"],
@@ -60,6 +62,22 @@ def feedback_log(request):
             }
             return redirect(f"{reverse('feedback:log')}?{urlencode(next_note)}")
     return render(request, "feedback/log.html", {"form": form})
+
+
+def _duplicates_note(item_id: int) -> str:
+    """" · 3 similar items from this account this month", linked to them; empty when there are none."""
+    try:
+        count = len(similar_duplicates(item_id=item_id))
+    except Exception:
+        # The note is stored by now; a hint that cannot be computed must not turn its confirmation into an error.
+        logger.exception("Looking up likely duplicates of feedback item %s failed", item_id)
+        return ""
+    if not count:
+        return ""
+    url = f"{reverse('search:similar')}?{urlencode({'item': item_id, 'duplicates': 1})}"
+    return format_html(
+        ' · <a href="{}">{} similar item{} from this account this month</a>', url, count, "" if count == 1 else "s"
+    )
 
 
 @require_GET
