@@ -361,3 +361,35 @@ def test_the_theme_filter_costs_no_query_per_row(admin_client):
         response = admin_client.get(CHANGELIST, {"theme": sso.pk})
     assert len(response.context["cl"].result_list) == 6
     assert len(six_rows) == len(one_row)
+
+
+# --- Search box: words of the feedback, and ids, emails and handles as before ---------------------------------
+
+
+def test_the_search_box_finds_feedback_by_the_words_of_its_text(admin_client):
+    said = FeedbackItemFactory(text="I tried to add my card to Apple Pay and it failed")
+    FeedbackItemFactory(text="My card never arrived")
+
+    response = admin_client.get("/admin/feedback/feedbackitem/", {"q": "apple pay"})
+
+    assert list(response.context["cl"].result_list) == [said]
+
+
+def test_the_search_box_still_finds_ids_emails_and_handles(admin_client):
+    by_id = FeedbackItemFactory(external_id="ZD-4821", text="One")
+    by_email = FeedbackItemFactory(author_email="jane@acme.example", text="Two")
+    by_handle = FeedbackItemFactory(author_handle="@janedoe", text="Three")
+
+    def found(term):
+        return list(admin_client.get("/admin/feedback/feedbackitem/", {"q": term}).context["cl"].result_list)
+
+    assert found("ZD-4821") == [by_id]
+    assert found("jane@acme") == [by_email]
+    assert found("janedoe") == [by_handle]
+
+
+def test_the_search_box_takes_a_query_of_operators_or_ten_thousand_characters(admin_client):
+    FeedbackItemFactory(text="Refund please")
+
+    for term in ['- OR "" ---', "refund " * 1_500, "银行卡没到"]:
+        assert admin_client.get("/admin/feedback/feedbackitem/", {"q": term}).status_code == 200

@@ -345,6 +345,116 @@ def test_the_list_loads_no_text_row_by_row(cs_client):
     assert "y" * 201 not in response.content.decode()
 
 
+# --- Searching the feedback list -----------------------------------------------------------------
+
+
+def test_a_search_lists_the_matches_best_first_with_their_words_marked(cs_client):
+    in_text = FeedbackItemFactory(text="Paying with apple pay fails at checkout")
+    in_title = FeedbackItemFactory(title="Apple Pay broken", text="Fails at checkout",
+                                   occurred_at=timezone.now() - dt.timedelta(days=3))
+    FeedbackItemFactory(text="My card never arrived")
+
+    response = cs_client.get("/feedback/", {"q": "apple pay"})
+
+    assert response.status_code == 200
+    assert [hit.item for hit in response.context["hits"]] == [in_title, in_text]
+    page = response.content.decode()
+    assert "<mark>apple</mark> <mark>pay</mark>" in page.lower() or "<mark>apple pay</mark>" in page.lower()
+    assert "2 results" in page
+    assert "My card never arrived" not in page
+
+
+def test_the_list_page_has_a_search_box_that_keeps_the_query(cs_client):
+    page = cs_client.get("/feedback/", {"q": '"top up" -failed'}).content.decode()
+
+    assert 'type="search" name="q"' in page
+    assert 'value="&quot;top up&quot; -failed"' in page
+
+
+def test_script_in_feedback_stays_text_in_search_results(cs_client):
+    FeedbackItemFactory(title=SCRIPT + " refund", text=SCRIPT + " refund please")
+
+    page = cs_client.get("/feedback/", {"q": "refund"}).content.decode()
+
+    assert "<script>alert" not in page
+    assert "<mark>refund</mark>" in page
+
+
+def test_a_search_keeps_the_filters(cs_client, account):
+    wanted = FeedbackItemFactory(text="Refund please", account=account, sentiment="negative")
+    FeedbackItemFactory(text="Refund please", account=account, sentiment="positive")
+    FeedbackItemFactory(text="Refund please", sentiment="negative")
+
+    response = cs_client.get("/feedback/", {"q": "refund", "account": account.pk, "sentiment": "negative",
+                                            "segment": account.segment})
+
+    assert [hit.item for hit in response.context["hits"]] == [wanted]
+
+
+def test_the_list_filters_by_segment_theme_sentiment_and_days_without_a_search(cs_client, account):
+    theme = Theme.objects.create(name="Refunds")
+    now = timezone.now()
+    two_days_ago, long_ago = now - dt.timedelta(days=2), now - dt.timedelta(days=20)
+    wanted = FeedbackItemFactory(theme=theme, account=account, sentiment="negative", occurred_at=two_days_ago)
+    FeedbackItemFactory(theme=theme, account=account, sentiment="negative", occurred_at=long_ago)
+    FeedbackItemFactory(account=account, sentiment="negative", occurred_at=two_days_ago)
+    FeedbackItemFactory(theme=theme, sentiment="negative", account=AccountFactory(segment="smb"))
+
+    response = cs_client.get("/feedback/", {
+        "theme": theme.pk, "segment": account.segment, "sentiment": "negative",
+        "since": (now - dt.timedelta(days=5)).date().isoformat(), "until": now.date().isoformat(),
+    })
+
+    assert list(response.context["items"]) == [wanted]
+    assert "In theme “Refunds”" in response.content.decode()
+
+
+def test_a_query_of_only_operators_gets_a_message_not_an_error(cs_client):
+    FeedbackItemFactory(text="Refund please")
+
+    response = cs_client.get("/feedback/", {"q": '- OR "" ---'})
+
+    assert response.status_code == 200
+    assert "Nothing to search for" in response.content.decode()
+    assert response.context["hits"] == []
+
+
+def test_a_ten_thousand_character_query_is_searched_by_its_start_with_a_note(cs_client):
+    FeedbackItemFactory(text="Refund please")
+
+    response = cs_client.get("/feedback/", {"q": "refund " * 1_500})
+
+    assert response.status_code == 200
+    assert "Only the first 500 characters of the query were searched." in response.content.decode()
+    assert len(response.context["hits"]) == 1
+
+
+@pytest.mark.parametrize("query", ["银行卡没到", "بطاقتي لم تصل", "😡", "Überweisung", "' OR 1=1 --"])
+def test_a_query_in_any_alphabet_gets_a_page(cs_client, query):
+    FeedbackItemFactory(text="银行卡没到 Überweisung")
+
+    assert cs_client.get("/feedback/", {"q": query}).status_code == 200
+
+
+def test_search_results_page_by_twenty_in_rank_order(cs_client):
+    FeedbackItemFactory.create_batch(21, text="Refund please")
+
+    first = cs_client.get("/feedback/", {"q": "refund"})
+    second = cs_client.get("/feedback/", {"q": "refund", "page": 2})
+
+    assert len(first.context["hits"]) == 20
+    assert 'href="?q=refund&amp;page=2"' in first.content.decode()
+    assert len(second.context["hits"]) == 1
+
+
+def test_nothing_found_says_so_with_the_query(cs_client):
+    FeedbackItemFactory(text="Refund please")
+
+    page = cs_client.get("/feedback/", {"q": "chargeback"}).content.decode()
+
+    assert "Nothing matches <strong>chargeback</strong>" in page
+
+
 # --- Feedback detail -----------------------------------------------------------------------------
 
 

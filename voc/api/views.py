@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, status
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from voc.api.exceptions import BadRequest, RequestTooLarge, api_exception_handler
@@ -23,10 +24,13 @@ from voc.api.serializers import (
     ErrorSerializer,
     FeedbackBatchRequestSerializer,
     FeedbackItemSerializer,
+    FeedbackListParamsSerializer,
+    FeedbackListSerializer,
     FeedbackSingleRequestSerializer,
     IngestResponseSerializer,
 )
 from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.search import feedback_newest, feedback_search
 from voc.feedback.selectors import feedback_get
 from voc.feedback.services import IngestResult, IngestStatus, feedback_ingest_batch, source_get_or_create
 
@@ -65,6 +69,8 @@ _ERRORS = {
 
 
 class FeedbackIngestView(ApiView):
+    """The feedback collection: POST sends feedback in, GET lists and searches it."""
+
     queryset = FeedbackItem.objects.all()
 
     @extend_schema(
@@ -147,6 +153,58 @@ class FeedbackIngestView(ApiView):
         return Response(body, status=SINGLE_STATUS[result.status], headers=headers)
 
 
+    @extend_schema(
+        operation_id="feedback_list",
+        tags=["feedback"],
+        summary="List or search feedback",
+        description=(
+            "Without `q`: the newest items first. With `q`: a full-text search of titles and texts, best match first, "
+            "each result with `rank`, `title_highlighted` and `snippet` (HTML: the text escaped, the matches in "
+            "<mark>). Either way narrowed by the filters, 20 a page, up to 1,000 items (`count_capped` says when "
+            "more match: narrow with words or filters). Requires the feedback.view_feedbackitem permission."
+        ),
+        parameters=[FeedbackListParamsSerializer],
+        responses={
+            200: FeedbackListSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="A parameter is invalid, the source is unknown, or `q` holds nothing to search for "
+                "(only operators, or only -exclusions); `detail` says which.",
+            ),
+            **_ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description="The page is past the last one."),
+        },
+    )
+    def get(self, request):
+        params = FeedbackListParamsSerializer(data=request.query_params)
+        if not params.is_valid():
+            raise BadRequest(_params_problem(params.errors))
+        data = params.validated_data
+        filters = {
+            "theme_id": data.get("theme"), "account_id": data.get("account"), "segment": data.get("segment", ""),
+            "source_id": _source_filtered(data["source"]) if "source" in data else None,
+            "since": data.get("since"), "until": data.get("until"), "sentiment": data.get("sentiment", ""),
+        }
+        if data.get("q"):
+            results = feedback_search(query=data["q"], page=data["page"], **filters)
+            if results.problem:
+                raise BadRequest(results.problem)
+        else:
+            results = feedback_newest(page=data["page"], **filters)
+        page = results.page
+        if page.number != data["page"]:
+            raise exceptions.NotFound(f"Page {data['page']} is past the last page ({page.paginator.num_pages}).")
+        url = request.build_absolute_uri()
+        body = {
+            "count": results.count, "count_capped": results.capped, "page": page.number,
+            "pages": page.paginator.num_pages,
+            "next": replace_query_param(url, "page", page.next_page_number()) if page.has_next() else None,
+            "previous": replace_query_param(url, "page", page.previous_page_number()) if page.has_previous() else None,
+            "query": results.query, "notes": list(results.notes), "results": results.hits,
+        }
+        return Response(FeedbackListSerializer(body).data)
+
+
 class FeedbackDetailView(ApiView):
     queryset = FeedbackItem.objects.all()
 
@@ -172,6 +230,21 @@ class FeedbackDetailView(ApiView):
 def api_path_unknown(request):
     """404 as JSON, like every other answer of the API, for a path under /api/v1/ that names nothing."""
     return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+
+
+def _source_filtered(name: str) -> int:
+    source_id = Source.objects.filter(name=name).values_list("pk", flat=True).first()
+    if source_id is None:
+        # Refused rather than answered with no items: a typo in a name should not read as "no feedback".
+        raise BadRequest(f"There is no source named {name!r}.")
+    return source_id
+
+
+def _params_problem(errors: dict) -> str:
+    """DRF's errors per query parameter, as one sentence a person can act on."""
+    return "Invalid query parameters: " + "; ".join(
+        f"{name}: {' '.join(str(message) for message in messages)}" for name, messages in errors.items()
+    )
 
 
 def _check_declared_size(request) -> None:

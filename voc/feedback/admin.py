@@ -16,6 +16,8 @@ from django.utils.text import Truncator
 
 from voc.feedback.forms import FeedbackAdminAddForm
 from voc.feedback.models import FeedbackItem, FeedbackUnit, Source, SyncRun, WebhookDelivery
+from voc.feedback.search import feedback_matching
+from voc.feedback.search_syntax import MAX_QUERY_CHARS
 from voc.feedback.selectors import PREVIEW_CHARS, feedback_placement
 from voc.feedback.services import IngestStatus, feedback_account_set, feedback_ingest
 from voc.feedback.surveys import COLUMNS as SURVEY_COLUMNS
@@ -260,6 +262,15 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         # deferred wherever the list joins the theme) is shown nowhere.
         queryset = super().get_queryset(request).defer("text", "theme__centroid")
         return queryset.annotate(text_preview=Substr("text", 1, PREVIEW_CHARS))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Ids, emails and handles as before (search_fields), or the words of titles and texts through the full-text
+        # index (voc.feedback.search): "apple pay" finds what customers wrote. Newest first, as the list is.
+        # The stock search ANDs a condition per word: a pasted page of words nests past SQLite's expression depth.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term[:MAX_QUERY_CHARS])
+        if not search_term.strip():
+            return found, may_have_duplicates
+        return found | feedback_matching(items=queryset, query=search_term), may_have_duplicates
 
     def has_curate_permission(self, request):
         """Putting feedback in a theme is curating themes: Product may, Customer success may not."""

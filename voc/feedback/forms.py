@@ -1,5 +1,6 @@
 """Forms for logging and browsing feedback. They shape input for feedback_ingest; the rules live in record_clean."""
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 
@@ -9,10 +10,11 @@ from django.utils import timezone
 
 from voc.accounts.models import Account
 from voc.accounts.selectors import account_detail, account_get, accounts_search
-from voc.feedback.models import FeedbackItem, Source
+from voc.feedback.models import FeedbackItem, Sentiment, Source
 from voc.feedback.records import RecordRejected, record_clean
 from voc.feedback.selectors import sources_all, sources_enabled
 from voc.feedback.services import source_get_or_create
+from voc.themes.models import Theme
 
 MANUAL_SOURCE_NAME = "manual"
 
@@ -170,28 +172,61 @@ def _occurred_at(day) -> str:
 
 
 class FeedbackFilterForm(forms.Form):
-    """The filters above the feedback list; invalid values are reported and ignored."""
+    """The search box and filters above the feedback list; invalid values are reported and ignored."""
 
+    # No max_length: a query too long is cut by the search, which says so, rather than ignored as invalid.
+    q = forms.CharField(
+        label="Search", required=False, strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": 'apple pay, "top up" -refund, login OR sso'}),
+    )
     source = forms.ModelChoiceField(queryset=Source.objects.none(), required=False, empty_label="All sources")
     kind = forms.ChoiceField(choices=[("", "All kinds"), *FeedbackItem.Kind.choices], required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *FeedbackItem.Status.choices], required=False)
     account = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    segment = forms.ChoiceField(choices=[("", "All segments"), *Account.Segment.choices], required=False)
+    sentiment = forms.ChoiceField(choices=[("", "Any sentiment"), *Sentiment.choices], required=False)
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Reached from links (a theme's page, an item's themes): thousands of themes make no useful menu.
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.only("pk", "name", "human_name"), required=False, widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "No theme has this id."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = sources_all()
 
     def filters(self) -> dict:
-        """Keyword arguments for feedback_list from the valid fields."""
+        """Keyword arguments for feedback_list and feedback_search (voc.feedback.selectors.feedback_filter)."""
         self.is_valid()
         data = self.cleaned_data
-        source = data.get("source")
+        source, theme = data.get("source"), data.get("theme")
+        since, until = data.get("since"), data.get("until")
         return {
             "source_id": source.pk if source else None,
             "kind": data.get("kind", ""),
             "status": data.get("status", ""),
             "account_id": data.get("account"),
+            "theme_id": theme.pk if theme else None,
+            "segment": data.get("segment", ""),
+            "sentiment": data.get("sentiment", ""),
+            # Whole days in the site's time zone, the "To" day included.
+            "since": _day_start(since),
+            "until": _day_start(until + dt.timedelta(days=1)) if until and until < dt.date.max else None,
         }
+
+    @property
+    def query(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("q", "")
+
+
+def _day_start(day: dt.date | None) -> dt.datetime | None:
+    """Midnight starting the day, where the day has one in every time zone; None (no bound) for none or year 1."""
+    if day is None or day < dt.date(1, 1, 2):
+        return None  # before any feedback anyway; midnight of year 1 east of UTC is before the first storable time
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 class FeedbackAdminAddForm(forms.ModelForm):

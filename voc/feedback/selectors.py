@@ -1,6 +1,7 @@
 """Reads for feedback: the lists and pages people browse, and where an item's feedback went."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -17,16 +18,34 @@ PREVIEW_CHARS = 200
 THEMES_NAMED = 5
 
 
-def feedback_list(
-    *, source_id: int | None = None, kind: str = "", account_id: int | None = None, status: str = ""
-) -> QuerySet[FeedbackItem]:
-    """Feedback newest first, optionally filtered; rows carry `text_preview` instead of the full text."""
+def feedback_list(**filters) -> QuerySet[FeedbackItem]:
+    """Feedback newest first, filtered as feedback_filter does; rows carry `text_preview` instead of the full text."""
     items = (
         FeedbackItem.objects.select_related("source", "account")
         .defer("text", "metadata")
         .annotate(text_preview=Substr("text", 1, PREVIEW_CHARS))
         .order_by("-occurred_at", "-id")
     )
+    return feedback_filter(items, **filters)
+
+
+def feedback_filter(
+    items: QuerySet[FeedbackItem],
+    *,
+    source_id: int | None = None,
+    kind: str = "",
+    account_id: int | None = None,
+    status: str = "",
+    theme_id: int | None = None,
+    segment: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sentiment: str = "",
+) -> QuerySet[FeedbackItem]:
+    """Items narrowed by the filters the list, the search and the API share; since is inclusive, until exclusive.
+
+    theme_id keeps every item that raised the theme in any of its units, not only those it leads.
+    """
     if source_id is not None:
         items = items.filter(source_id=source_id)
     if kind:
@@ -35,6 +54,17 @@ def feedback_list(
         items = items.filter(account_id=account_id)
     if status:
         items = items.filter(status=status)
+    if theme_id is not None:
+        # A subquery, not a join: an item with two units in the theme is listed once.
+        items = items.filter(pk__in=FeedbackUnit.objects.filter(theme_id=theme_id).values("item_id"))
+    if segment:
+        items = items.filter(account__segment=segment)
+    if since is not None:
+        items = items.filter(occurred_at__gte=since)
+    if until is not None:
+        items = items.filter(occurred_at__lt=until)
+    if sentiment:
+        items = items.filter(sentiment=sentiment)
     return items
 
 

@@ -15,6 +15,7 @@ from ingest.webhooks import WebhookRefused, webhook_receive
 from voc.accounts.selectors import account_get
 from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejection, manual_source
 from voc.feedback.models import Source
+from voc.feedback.search import feedback_search
 from voc.feedback.selectors import feedback_get, feedback_list, feedback_placement
 from voc.feedback.services import IngestStatus, feedback_ingest
 from voc.search.selectors import similar_duplicates
@@ -84,15 +85,18 @@ def _duplicates_note(item_id: int) -> str:
 @login_required
 @permission_required("feedback.view_feedbackitem", raise_exception=True)
 def feedback_list_page(request):
+    """The feedback list, newest first; with a search query, the matches best first (voc.feedback.search)."""
     filter_form = FeedbackFilterForm(request.GET)
     filters = filter_form.filters()
-    page = Paginator(feedback_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
     account = account_get(account_id=filters["account_id"]) if filters["account_id"] else None
-    return render(
-        request,
-        "feedback/list.html",
-        {"filter_form": filter_form, "page": page, "items": page.object_list, "account": account},
-    )
+    context = {"filter_form": filter_form, "account": account}
+    if filter_form.query:
+        results = feedback_search(query=filter_form.query, page=request.GET.get("page"), **filters)
+        context |= {"results": results, "page": results.page, "hits": results.hits}
+    else:
+        page = Paginator(feedback_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        context |= {"page": page, "items": page.object_list}
+    return render(request, "feedback/list.html", context)
 
 
 @require_GET
