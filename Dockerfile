@@ -31,9 +31,12 @@ RUN SECRET_KEY="$BUILD_SECRET_KEY" \
 
 # Run as an unprivileged user that cannot change the code. It writes only to its home (gunicorn's control
 # socket goes to ~/.gunicorn) and to the beat schedule directory, the mount point of a compose volume.
+# The more-like-this index (voc/search/neighbours.py): the worker writes it, web processes map it; compose mounts
+# one volume here for both.
+ENV VOC_INDEX_DIR=/var/lib/voc/index
 RUN useradd --system --create-home --home-dir /home/voc voc \
-    && mkdir -p /var/lib/voc/beat \
-    && chown voc /var/lib/voc/beat
+    && mkdir -p /var/lib/voc/beat /var/lib/voc/index \
+    && chown voc /var/lib/voc/beat /var/lib/voc/index
 USER voc
 
 EXPOSE 8000

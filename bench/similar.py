@@ -25,6 +25,7 @@ import csv
 import gc
 import multiprocessing
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -91,6 +92,177 @@ def main() -> None:
             path.unlink()
     print(f"\n{len(queries):,} queries, one at a time, one thread each (ms); build on every core")
     print_table(["method", "build s", "file MB", "memory-mapped", "private MB", "p50", "p95", "recall@10"], rows)
+
+
+# --- On the bench.pages data set, through the production code (python -m bench.search calls this) -------------
+
+BENCH_HASH_PREFIX = "bench-similar:"
+RECALL_QUERIES = 1_000
+
+
+def similar_measure(args) -> tuple[list[list], float]:
+    """"More like this" at the scale of the bench.pages data set (already loaded: bench.pages.data_set_ready): rows
+    [lookup, p50 ms, p95 ms, max ms] timed through voc.search.selectors, and the index's recall@10 against an exact
+    NumPy scan of the same stored vectors.
+
+    The data set's units get vectors once: the distinct unit texts are embedded by the production encoder, and each
+    unit gets its text's vector plus seeded Gaussian noise of length NOISE, re-normalised, so that no two units share
+    a vector. They are stored like any embedding (an Embedding row per unit, under the encoder's model version) and
+    the index is built by voc.search.neighbours.neighbours_index_build from the database, as the beat task builds it.
+    """
+    from django.conf import settings
+    from django.db import connection
+
+    from voc.search import neighbours
+    from voc.themes.embedding import encoder_get
+
+    encoder = encoder_get()
+    base, texts = _units_vectors_stored(encoder, seed=args.seed)
+    settings.VOC_INDEX_DIR = settings.VAR_DIR / "bench" / f"index-{connection.settings_dict['NAME']}"
+    build = neighbours.neighbours_index_build(version=encoder.version)
+    print(f"more-like-this index of {build.units:,} units built in {build.seconds:.0f} s "
+          f"({build.path.stat().st_size / 2**20:,.0f} MB)")
+    return _lookups_timed(args, texts), _index_recall(base, encoder.version, seed=args.seed)
+
+
+NOISE = 0.2
+
+
+def _units_vectors_stored(encoder, *, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Give every unit of the data set a vector (once per data set); (vectors of the distinct texts, the texts)."""
+    from django.db import connection, transaction
+
+    from voc.feedback.models import FeedbackItem, FeedbackUnit
+    from voc.themes.models import Embedding
+    from voc.themes.preprocess import text_for_embedding
+
+    units, items, embeddings = (model._meta.db_table for model in (FeedbackUnit, FeedbackItem, Embedding))
+    end = connection.ops.quote_name("end")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.id, CASE WHEN u.start IS NULL THEN u.text ELSE substr(i.text, u.start + 1, u.{end} - u.start)"
+            f" END FROM {units} u JOIN {items} i ON i.id = u.item_id ORDER BY u.id"
+        )
+        rows = cursor.fetchall()
+    text_index: dict[str, int] = {}
+    text_of_unit = np.fromiter((text_index.setdefault(text, len(text_index)) for _, text in rows), dtype=np.int64,
+                               count=len(rows))
+    texts = list(text_index)
+    base = texts_vectors([text_for_embedding(text) for text in texts])
+    stored = FeedbackUnit.objects.filter(
+        embedding__text_hash__startswith=BENCH_HASH_PREFIX, embedding__model_version=encoder.version
+    ).count()
+    if stored == len(rows):
+        print(f"reusing the vectors of {len(rows):,} units ({len(texts):,} distinct texts)")
+        return base, texts
+
+    started = time.perf_counter()
+    unit_ids = np.array([unit_id for unit_id, _ in rows], dtype=np.int64)
+    del rows
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {units} SET embedding_id = NULL WHERE embedding_id IS NOT NULL")
+        cursor.execute(f"DELETE FROM {embeddings} WHERE text_hash LIKE %s", [f"{BENCH_HASH_PREFIX}%"])
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {embeddings}")
+        offset = cursor.fetchone()[0]
+        copy = f"COPY {embeddings} (id, text_hash, model_version, vector, created_at) FROM STDIN"
+        rng = np.random.default_rng(seed)
+        now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
+        with cursor.connection.cursor().copy(copy) as writer:
+            for start in range(0, len(unit_ids), 100_000):
+                of_texts = base[text_of_unit[start : start + 100_000]]
+                block = noisy_copies(of_texts, count=len(of_texts), noise=NOISE, seed=int(rng.integers(2**31)))
+                for row, vector in enumerate(block):
+                    unit_id = int(unit_ids[start + row])
+                    writer.write_row((offset + start + row + 1, f"{BENCH_HASH_PREFIX}{unit_id}", encoder.version,
+                                      vector.tobytes(), now))
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{embeddings}', 'id'), (SELECT MAX(id) FROM {embeddings}))"
+        )
+        cursor.execute(
+            f"UPDATE {units} u SET embedding_id = e.id FROM {embeddings} e "
+            f"WHERE e.text_hash = %s || u.id AND e.model_version = %s",
+            [BENCH_HASH_PREFIX, encoder.version],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {embeddings}")
+        cursor.execute(f"ANALYZE {units}")
+    print(f"stored vectors for {len(unit_ids):,} units ({len(texts):,} distinct texts, noise {NOISE}) "
+          f"in {time.perf_counter() - started:.0f} s")
+    return base, texts
+
+
+def _index_recall(base: np.ndarray, version: str, *, seed: int) -> float:
+    """recall@10 of the built index against an exact scan of every stored vector, for fresh noisy copies of texts."""
+    from voc.search import neighbours
+
+    index = neighbours.index_loaded()
+    unit_ids, blocks = [], []
+    for ids, matrix in neighbours.units_vectors_chunked(neighbours.units_embedded(version)):
+        unit_ids.append(ids)
+        blocks.append(matrix.copy())
+    unit_ids = np.concatenate(unit_ids)
+    vectors = np.concatenate(blocks)
+    del blocks
+    rng = np.random.default_rng(seed + 1)
+    queries = noisy_copies(base[rng.choice(len(base), size=RECALL_QUERIES)], count=RECALL_QUERIES, noise=NOISE,
+                           seed=seed + 2)
+    truth = unit_ids[exact_top(vectors, queries, k=K)]
+    found = np.array([[each.unit_id for each in index.search(query[None, :], K)] for query in queries])
+    return recall_at(found, truth)
+
+
+def _lookups_timed(args, texts: list[str]) -> list[list]:
+    from django.db.models import Count
+
+    from voc.feedback.models import FeedbackItem
+    from voc.search.selectors import similar_duplicates, similar_to_item, similar_to_text, similar_to_theme
+    from voc.themes.models import Theme
+
+    requests = getattr(args, "requests", 40)
+    rng = np.random.default_rng(args.seed + 3)
+    last_item = FeedbackItem.objects.order_by("-pk").values_list("pk", flat=True).first()
+    item_ids = FeedbackItem.objects.filter(pk__in=rng.integers(1, last_item + 1, size=20 * requests).tolist())
+    item_ids = list(item_ids.values_list("pk", flat=True)[:requests])
+    with_account = list(
+        FeedbackItem.objects.filter(pk__in=rng.integers(1, last_item + 1, size=20 * requests).tolist(),
+                                    account__isnull=False).values_list("pk", flat=True)[:requests]
+    )
+    theme_ids = list(Theme.objects.annotate(units_count=Count("units")).filter(units_count__gt=0)
+                     .values_list("pk", flat=True))
+    themes = [int(theme) for theme in rng.choice(theme_ids, size=requests)]
+    words = [texts[index] for index in rng.choice(len(texts), size=requests)]
+    lookups = [
+        ("more like this: an item", lambda n: similar_to_item(item_id=item_ids[n % len(item_ids)])),
+        ("more like this: a theme", lambda n: similar_to_theme(theme_id=themes[n])),
+        ("more like this: free text, embedding it", lambda n: similar_to_text(text=words[n])),
+        ("likely duplicates: the account's month",
+         lambda n: similar_duplicates(item_id=with_account[n % len(with_account)])),
+    ]
+    rows = []
+    for label, lookup in lookups:
+        lookup(0)  # warm: the first lookup maps the index and loads the encoder
+        timings = []
+        for n in range(requests):
+            started = time.perf_counter()
+            lookup(n)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+        rows.append([label, statistics.median(timings), p95, timings[-1]])
+    return rows
+
+
+def _pages_main() -> None:
+    from bench.pages import data_set_parser, data_set_ready
+
+    parser = data_set_parser("python -m bench.similar pages: more like this on the bench.pages data set")
+    parser.add_argument("--requests", type=int, default=40, help="lookups per kind (default 40)")
+    args = parser.parse_args(sys.argv[2:])
+    data_set_ready(args, benchmark="bench.similar")
+    rows, recall = similar_measure(args)
+    print(f"\nMore like this through voc.search.selectors, {args.requests} lookups each (ms)")
+    print_table(["lookup", "p50", "p95", "max"], rows)
+    print(f"recall@{K} of the index against an exact NumPy scan: {recall:.3f}")
 
 
 def banking77_texts() -> list[str]:
@@ -259,4 +431,4 @@ def _anonymous_mb() -> float:
 
 
 if __name__ == "__main__":
-    main()
+    _pages_main() if sys.argv[1:2] == ["pages"] else main()
