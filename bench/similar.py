@@ -122,7 +122,7 @@ def similar_measure(args) -> tuple[list[list], float]:
     build = neighbours.neighbours_index_build(version=encoder.version)
     print(f"more-like-this index of {build.units:,} units built in {build.seconds:.0f} s "
           f"({build.path.stat().st_size / 2**20:,.0f} MB)")
-    return _lookups_timed(args, texts), _index_recall(base, encoder.version, seed=args.seed)
+    return _lookups_timed(args, texts, base, encoder.version), _index_recall(base, encoder.version, seed=args.seed)
 
 
 NOISE = 0.2
@@ -211,10 +211,12 @@ def _index_recall(base: np.ndarray, version: str, *, seed: int) -> float:
     return recall_at(found, truth)
 
 
-def _lookups_timed(args, texts: list[str]) -> list[list]:
+def _lookups_timed(args, texts: list[str], base: np.ndarray, version: str) -> list[list]:
+    from django.conf import settings
     from django.db.models import Count
 
     from voc.feedback.models import FeedbackItem
+    from voc.search.neighbours import units_embedded, units_nearest
     from voc.search.selectors import similar_duplicates, similar_to_item, similar_to_text, similar_to_theme
     from voc.themes.models import Theme
 
@@ -231,12 +233,18 @@ def _lookups_timed(args, texts: list[str]) -> list[list]:
                      .values_list("pk", flat=True))
     themes = [int(theme) for theme in rng.choice(theme_ids, size=requests)]
     words = [texts[index] for index in rng.choice(len(texts), size=requests)]
+    # What a lookup costs just below the size from which an index is built: an exact scan of that many units.
+    below = settings.VOC_SIMILAR_INDEX_MIN_UNITS
+    last_below = units_embedded(version).order_by("pk").values_list("pk", flat=True)[below - 1]
+    scanned = units_embedded(version).filter(pk__lte=last_below)
     lookups = [
         ("more like this: an item", lambda n: similar_to_item(item_id=item_ids[n % len(item_ids)])),
         ("more like this: a theme", lambda n: similar_to_theme(theme_id=themes[n])),
         ("more like this: free text, embedding it", lambda n: similar_to_text(text=words[n])),
         ("likely duplicates: the account's month",
          lambda n: similar_duplicates(item_id=with_account[n % len(with_account)])),
+        (f"exact scan of {below:,} units (index threshold)",
+         lambda n: units_nearest(queries=base[n % len(base)], version=version, limit=150, among=scanned)),
     ]
     rows = []
     for label, lookup in lookups:

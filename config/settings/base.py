@@ -251,7 +251,7 @@ VOC_EMBEDDING_BATCH_SIZE = envint("VOC_EMBEDDING_BATCH_SIZE", 64)
 
 # More like this (voc/search/neighbours.py): below this many embedded units every lookup is an exact scan of the
 # stored vectors; from it on, beat builds an approximate index into VOC_INDEX_DIR, which web and worker share.
-VOC_SIMILAR_INDEX_MIN_UNITS = envint("VOC_SIMILAR_INDEX_MIN_UNITS", 50_000)
+VOC_SIMILAR_INDEX_MIN_UNITS = envint("VOC_SIMILAR_INDEX_MIN_UNITS", 20_000)
 VOC_INDEX_DIR = Path(envstr("VOC_INDEX_DIR", str(VAR_DIR / "index")))
 
 # Ranking by customer weight (voc/ranking/scoring.py has the formula; the admin shows these values).

@@ -4,11 +4,12 @@ The principle, step by step:
 
 1. Every embedded unit has an L2-normalised vector (voc.themes.embedding), so cosine similarity is the inner
    product. Nearness is only asked among vectors of one model version: two models' vectors do not compare.
-2. Exact first. Below VOC_SIMILAR_INDEX_MIN_UNITS units (50,000 by default) a lookup reads the vectors from the
-   database in chunks and scans them with NumPy: nothing to build, always current, and fast enough: the read costs
-   about 2.5 ms per 1,000 units on PostgreSQL here, so 50,000 units take ~130 ms, leaving room for the page under
-   the 300 ms asked for a lookup. The embedded default (SQLite, no beat) is always served this way, as is any lookup
-   when no index file exists or it holds another model's vectors.
+2. Exact first. Below VOC_SIMILAR_INDEX_MIN_UNITS units (20,000 by default) a lookup reads the vectors from the
+   database in chunks and scans them with NumPy: nothing to build and always current. The read is what it costs:
+   about 10 ms per 1,000 units on PostgreSQL here (2.5 ms on SQLite), so 20,000 units take ~200 ms, inside the 300 ms
+   asked for a lookup (`python -m bench.similar pages` prints the scan at the threshold). The embedded default
+   (SQLite, no beat) is served this way until something builds an index (a re-cluster does), as is any lookup when
+   no index file exists or it holds another model's vectors.
 3. Approximate above it. A Celery task (neighbours_index_build_task, hourly on beat and after each re-cluster)
    builds an HNSW graph of every unit's vector with faiss, keyed by unit id, writes it to VOC_INDEX_DIR under a new
    name and then swaps a small manifest in atomically (os.replace). Web processes map the file read-only
