@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from voc.accounts.models import Account, AccountDomain, Contact
 from voc.core.roles import roles_sync
-from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
+from voc.feedback.models import Competitor, FeedbackItem, FeedbackUnit, Source
 from voc.feedback.records import content_hash
 from voc.feedback.units import UNITS_VERSION
 
@@ -68,6 +68,15 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"source-{n}")
     kind = Source.Kind.API
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competitor
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Rival {n}")
+    aliases = factory.LazyFunction(list)
 
 
 CLUSTERING = FeedbackUnit.ThemeAssignedBy.CLUSTERING

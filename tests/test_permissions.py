@@ -46,6 +46,9 @@ MATRIX = [
     ("GET",  "/admin/accounts/account/{account}/voice/", LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/auth/user/",                        LOGIN,     FORBIDDEN, FORBIDDEN, OK,    OK),
     ("GET",  "/admin/feedback/syncrun/",                 LOGIN,     FORBIDDEN, OK,        OK,    OK),
+    # Competitors: Product keeps the list; Customer success may read it.
+    ("GET",  "/admin/feedback/competitor/",              LOGIN,     OK,        OK,        OK,    OK),
+    ("GET",  "/admin/feedback/competitor/add/",          LOGIN,     FORBIDDEN, OK,        OK,    OK),
     ("GET",  "/admin/ranking/",                          LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/ranking/?export=csv",               LOGIN,     OK,        OK,        OK,    OK),
     ("GET",  "/admin/ranking/{theme}/",                  LOGIN,     OK,        OK,        OK,    OK),

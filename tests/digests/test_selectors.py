@@ -12,6 +12,9 @@ from voc.digests.models import DigestSubscription
 from voc.digests.rendering import digest_render
 from voc.digests.selectors import DigestFilters, digest_build, digest_week, money, subscriptions_due
 from voc.feedback.models import FeedbackUnit
+from voc.ranking.models import ThemeWeek
+from voc.ranking.selectors import week_start
+from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.selectors import theme_quotes
 
@@ -158,6 +161,33 @@ def test_a_week_without_feedback_is_quiet_but_still_has_the_standing_ranking(wee
     assert digest.quiet
     assert digest.top
     assert digest.subject == "voc weekly: a quiet week for all feedback"
+
+
+def test_each_theme_line_says_how_its_customers_feel_and_where_that_is_going(week):
+    FeedbackUnit.objects.filter(theme=week.rising).update(sentiment="negative")
+    FeedbackUnit.objects.filter(theme=week.steady).update(sentiment="positive")
+    weeks_refresh(weeks=12, now=NOW)
+    rankings_refresh(now=NOW)
+    # The closed weeks the digest reads: 8 weeks at 20% negative, then the last 4 at 100%.
+    last_closed = week_start(NOW - dt.timedelta(days=7))
+    for weeks_ago in range(12):
+        ThemeWeek.objects.update_or_create(
+            theme=week.rising, week=last_closed - dt.timedelta(weeks=weeks_ago),
+            defaults={"theme_name": "Card delivery delays", "negative": 5 if weeks_ago < 4 else 1,
+                      "neutral": 0 if weeks_ago < 4 else 4},
+        )
+
+    digest = digest_build(filters=DigestFilters(), now=NOW)
+    lines = {line.theme: line for line in [*digest.top, *digest.risers]}
+    assert lines[week.rising].sentiment == "mostly negative (100%), getting worse"
+    assert lines[week.steady].sentiment == "mostly positive (100%)"  # no measured weeks to compare
+    assert lines[week.falling].sentiment == ""  # nothing measured: nothing said
+
+    rendered = digest_render(digest)
+    assert "$1.2M ARR · mostly negative (100%), getting worse</span>" in rendered.html
+    assert "Customers: mostly negative (100%), getting worse.</span>" in rendered.html  # the riser's line
+    assert "ARR · mostly negative (100%), getting worse\n" in rendered.text
+    assert "Customers: mostly negative (100%), getting worse." in rendered.text
 
 
 def test_the_filters_read_as_words():

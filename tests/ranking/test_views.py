@@ -1,11 +1,15 @@
 import csv
+import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, CompetitorFactory
 from tests.ranking.conftest import mention
 from voc.feedback.models import FeedbackUnit
+from voc.ranking.models import ThemeWeek
+from voc.ranking.selectors import week_start
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.curation import theme_merge
 from voc.themes.models import Theme
@@ -165,3 +169,89 @@ def test_the_items_export_lists_the_themes_of_each_item(pm):
         "item_id": str(note.pk), "occurred_at": note.occurred_at.isoformat(), "account": "Acme",
         "theme_ids": f"{export.pk}|{sso.pk}", "themes": "Export times out | SSO loops",
     }]
+
+
+@pytest.fixture
+def felt_and_compared(loud_and_broad):
+    """The broad theme's units are measured negative and three of its accounts name Zendesk; the loud theme's units
+    are not measured yet."""
+    loud, broad = loud_and_broad
+    FeedbackUnit.objects.filter(theme=broad).update(sentiment="negative")
+    zendesk = CompetitorFactory(name="Zendesk")
+    for unit in FeedbackUnit.objects.filter(theme=broad).select_related("item__account")[:3]:
+        unit.competitors.add(zendesk)
+    rankings_refresh()
+    return loud, broad, zendesk
+
+
+def test_the_list_shows_sentiment_and_competitors_beside_the_score(pm, felt_and_compared):
+    loud, broad, zendesk = felt_and_compared
+    page = pm.get("/admin/ranking/").content.decode()
+    broad_row = page.split(f'/admin/ranking/{broad.pk}/')[1].split("</tr>")[0]
+    loud_row = page.split(f'/admin/ranking/{loud.pk}/')[1].split("</tr>")[0]
+
+    assert "8 units measured: 100% negative, 0% neutral, 0% positive" in broad_row  # the bar's title
+    assert '100% <abbr title="negative">neg</abbr>' in broad_row
+    assert f'<a href="?competitor={zendesk.pk}"' in broad_row
+    assert ">3 accounts mention Zendesk</a>" in broad_row
+    assert "not measured yet" in loud_row
+    assert '<option value="negative">mostly negative</option>' in page
+    assert f'<option value="{zendesk.pk}">Zendesk</option>' in page
+
+
+def test_the_list_filters_by_sentiment_and_by_competitor_as_plain_parameters(pm, felt_and_compared):
+    loud, broad, zendesk = felt_and_compared
+    negative = pm.get("/admin/ranking/?sentiment=negative").content.decode()
+    assert "Card delivery" in negative
+    assert "Top-up fails" not in negative
+    assert '<option value="negative" selected>' in negative
+    assert "Card delivery" not in pm.get("/admin/ranking/?sentiment=positive").content.decode()
+
+    named = pm.get(f"/admin/ranking/?competitor={zendesk.pk}").content.decode()
+    assert "Card delivery" in named
+    assert "Top-up fails" not in named
+    # A value the list does not know filters nothing, as a hand-edited URL should.
+    unknown = pm.get("/admin/ranking/?sentiment=angry&competitor=zendesk").content.decode()
+    assert "Card delivery" in unknown
+    assert "Top-up fails" in unknown
+
+
+def test_the_list_says_when_a_themes_feedback_is_getting_more_negative(pm, felt_and_compared):
+    _, broad, _ = felt_and_compared
+    this_week = week_start(timezone.now())
+    for weeks_ago in range(12):
+        ThemeWeek.objects.update_or_create(
+            theme=broad, week=this_week - dt.timedelta(weeks=weeks_ago),
+            defaults={"theme_name": "Card delivery", "negative": 8 if weeks_ago < 4 else 2, "neutral": 2},
+        )
+    page = pm.get("/admin/ranking/").content.decode()
+    assert '<span class="mood-worse"' in page.split(f'/admin/ranking/{broad.pk}/')[1].split("</tr>")[0]
+    theme_page = pm.get(f"/admin/ranking/{broad.pk}/").content.decode()
+    assert "mostly negative (100%), getting worse" in theme_page
+
+
+def test_the_csv_export_holds_the_sentiment_counts_and_competitor_mentions(pm, felt_and_compared):
+    rows = list(csv.DictReader(io.StringIO(pm.get("/admin/ranking/?export=csv").content.decode())))
+    broad = next(row for row in rows if row["theme"] == "Card delivery")
+    assert (broad["negative_units"], broad["neutral_units"], broad["positive_units"]) == ("8", "0", "0")
+    assert broad["competitors"] == "3 accounts mention Zendesk"
+
+
+def test_the_theme_page_charts_weekly_sentiment_and_quotes_the_customers_naming_competitors(pm, felt_and_compared):
+    _, broad, zendesk = felt_and_compared
+    weeks_refresh(weeks=12)
+    page = pm.get(f"/admin/ranking/{broad.pk}/").content.decode()
+    sentiment = page.split('id="sentiment"')[1].split('id="explanation"')[0]
+
+    assert "mostly negative (100%)" in sentiment
+    assert '<td class="num">8</td><td class="num">100%</td>' in sentiment
+    assert "<title>Share of measured units by sentiment, per week</title>" in sentiment
+    for axis_label in ("share of units", ">100%</text>", ">50%</text>", ">0%</text>", ">n=8</text>"):
+        assert axis_label in sentiment
+
+    competitors = page.split('id="competitors"')[1].split('id="items"')[0]
+    assert "3 accounts mention Zendesk" in competitors
+    assert competitors.count("<blockquote>") == 3
+    quoted = FeedbackUnit.objects.filter(competitors=zendesk).select_related("item__account").first()
+    assert quoted.item.account.name in competitors
+    assert f"/admin/feedback/feedbackitem/{quoted.item_id}/change/" in competitors

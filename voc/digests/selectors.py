@@ -1,5 +1,9 @@
 """What a weekly digest says, read from the ranking snapshots: top themes, movers and why, new themes, status
-changes and a few of the customers' own words."""
+changes and a few of the customers' own words.
+
+Each theme's line also says how its customers feel, beside its score (voc.ranking.sentiment): the prevailing
+sentiment of its units over the period with its share, and whether the negative share of the last 4 closed weeks
+moved 10 points or more against the 8 before them: "mostly negative (62%), getting worse"."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +29,7 @@ from voc.ranking.selectors import (
     themed_feedback,
     themed_units,
 )
+from voc.ranking.sentiment import sentiment_phrase, sentiment_trend
 from voc.themes.models import Curation, Theme
 from voc.themes.preprocess import text_for_embedding
 from voc.themes.selectors import theme_quotes
@@ -96,6 +101,7 @@ class ThemeLine:
     spikes: list[bool]
     reason: str = ""
     quotes: list[Quote] = field(default_factory=list)
+    sentiment: str = ""  # e.g. "mostly negative (62%), getting worse"; "" with too few units measured
 
     @property
     def places(self) -> int | None:
@@ -193,6 +199,7 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
             score=row.score.score, change=row.change, accounts=row.score.accounts, arr=row.score.arr,
             mentions=row.score.mentions, weekly_scores=weeks.scores, spikes=weeks.spikes, reason=reason,
             quotes=_quotes(row.theme, since=since, until=until, filters=ranking_filters) if quotes else [],
+            sentiment=sentiment_phrase(row.sentiment, sentiment_trend(weeks.sentiments)),
         )
 
     this_week = themed_feedback(since, until, **ranking_filters)

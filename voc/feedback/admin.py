@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Count, Exists, OuterRef, Value
 from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,8 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from voc.feedback.competitors import competitor_tag_past_soon
 from voc.feedback.forms import FeedbackAdminAddForm
-from voc.feedback.models import FeedbackItem, FeedbackUnit, Source, SyncRun, WebhookDelivery
+from voc.feedback.models import Competitor, FeedbackItem, FeedbackUnit, Source, SyncRun, WebhookDelivery
 from voc.feedback.search import feedback_matching
 from voc.feedback.search_syntax import MAX_QUERY_CHARS
 from voc.feedback.selectors import PREVIEW_CHARS, feedback_placement
@@ -433,3 +434,90 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         for delivery_id in ids:
             webhook_process_task.delay(delivery_id)
         self.message_user(request, f"{len(ids)} deliveries queued again; processed ones are left alone.")
+
+
+class CompetitorForm(forms.ModelForm):
+    """The aliases as one comma-separated line: people type a list of spellings, not JSON."""
+
+    aliases = forms.CharField(
+        required=False, label="Other names", widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Comma-separated spellings customers use, e.g. “ZD, Zendesk Suite”. The name and each of these "
+                  "match as a whole word in any case: “zendesk’s” names Zendesk, “Asanas” does not name Asana.",
+    )
+
+    class Meta:
+        model = Competitor
+        fields = ["name", "aliases"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["aliases"] = ", ".join(self.instance.aliases or [])
+
+    def clean_name(self):
+        return _competitor_name(self.cleaned_data["name"])
+
+    def clean_aliases(self):
+        aliases, seen = [], set()
+        for alias in self.cleaned_data["aliases"].split(","):
+            alias = " ".join(alias.split())
+            if alias and alias.casefold() not in seen:
+                seen.add(alias.casefold())
+                aliases.append(_competitor_name(alias))
+        return aliases
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name", "")
+        cleaned["aliases"] = [alias for alias in cleaned.get("aliases", []) if alias.casefold() != name.casefold()]
+        return cleaned
+
+
+def _competitor_name(name: str) -> str:
+    name = " ".join(name.split())
+    # A name of punctuation only ("-", "...") would match wherever a customer wrote that mark.
+    if not any(character.isalnum() for character in name):
+        raise forms.ValidationError(f"“{name}” has no letter or digit to match.")
+    if len(name) > 100:
+        raise forms.ValidationError(f"“{name[:40]}…” is over 100 characters.")
+    return name
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(admin.ModelAdmin):
+    form = CompetitorForm
+    list_display = ["name", "other_names", "units_naming", "accounts_naming", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = ["units_naming", "accounts_naming"]
+    actions = ["tag_past_again"]
+
+    def get_queryset(self, request):
+        # A few dozen competitors, each counted over its own tags (an index on the tag table), never all units.
+        return super().get_queryset(request).annotate(
+            unit_count=Count("units", distinct=True), account_count=Count("units__item__account", distinct=True)
+        )
+
+    @admin.display(description="Other names")
+    def other_names(self, competitor):
+        return ", ".join(competitor.aliases or []) or "—"
+
+    @admin.display(description="Units naming it", ordering="unit_count")
+    def units_naming(self, competitor):
+        return getattr(competitor, "unit_count", "—")
+
+    @admin.display(description="Accounts naming it", ordering="account_count")
+    def accounts_naming(self, competitor):
+        return getattr(competitor, "account_count", "—")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Past feedback is tagged only when what matches changed: renaming nothing re-reads nothing.
+        if not change or {"name", "aliases"} & set(form.changed_data):
+            competitor_tag_past_soon(competitor_id=obj.pk)
+            self.message_user(request, f"Past feedback naming “{obj.name}” is being tagged in the background.")
+
+    @admin.action(description="Tag past feedback again", permissions=["change"])
+    def tag_past_again(self, request, queryset):
+        competitor_ids = list(queryset.values_list("pk", flat=True))
+        for competitor_id in competitor_ids:
+            competitor_tag_past_soon(competitor_id=competitor_id)
+        self.message_user(request, f"Tagging past feedback for {len(competitor_ids)} competitor(s) in the background.")

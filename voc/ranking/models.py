@@ -15,6 +15,10 @@ class ThemeWeek(models.Model):
     high = models.FloatField(default=0)
     loudness = models.FloatField(default=0)
     spike = models.BooleanField(default=False, help_text="Far above the theme's own trailing weeks.")
+    # The week's units measured negative, neutral and positive (voc.ranking.sentiment): beside the score, never in it.
+    negative = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    positive = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -45,6 +49,12 @@ class ThemeRanking(models.Model):
     mentions = models.PositiveIntegerField()
     loudness = models.FloatField()
     too_little_evidence = models.BooleanField()
+    # Beside the score, never in it: the period's units measured negative, neutral and positive
+    # (voc.ranking.sentiment), and the competitors they name, {"<competitor id>": {"accounts": 8, "mentions": 11}}.
+    negative = models.PositiveIntegerField(default=0)
+    neutral = models.PositiveIntegerField(default=0)
+    positive = models.PositiveIntegerField(default=0)
+    competitors = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

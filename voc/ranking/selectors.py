@@ -6,22 +6,33 @@ and `ranking_read` serves the pages from the snapshots `services.rankings_refres
 A theme's mentions are the items with a unit in it (voc.feedback.units): an item that raises three problems counts
 in three themes, and two of its units in one theme are one mention, so an account's voice counts once per theme it
 raised, however many units or items it used.
+
+Beside each score, and never in it, a row carries how the theme's customers felt (voc.ranking.sentiment) and the
+competitors they named (voc.ranking.competitors); the list filters on both without changing a score.
 """
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
 import numpy as np
 from django.db import connections
-from django.db.models import CharField, Count, F, FloatField, Func, IntegerField, Max, Value, Window
+from django.db.models import CharField, Count, F, FloatField, Func, IntegerField, Max, Q, Value, Window
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, RowNumber, TruncWeek
 from django.utils import timezone
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackItem, FeedbackUnit
+from voc.ranking.competitors import (
+    CompetitorMention,
+    CompetitorQuotes,
+    competitor_counts,
+    competitor_mentions,
+    competitor_names,
+    competitor_quotes,
+)
 from voc.ranking.scoring import (
     NO_ACCOUNT,
     AccountFacts,
@@ -32,6 +43,7 @@ from voc.ranking.scoring import (
     groups_score,
     ranks,
 )
+from voc.ranking.sentiment import SENTIMENTS, SentimentCounts, prevailing_q, sentiment_counts
 from voc.themes.models import Theme
 
 # Filters a caller may pass, by name, to the unit query behind the ranking.
@@ -65,6 +77,8 @@ SORTS = {
     "loudness": ("loudness", lambda row: row.score.loudness),
     "theme": ("theme_label", lambda row: row.theme.display_name.lower()),
     "status": ("theme__status", lambda row: row.theme.status),
+    # Beside the score: by the share of negative units; themes with nothing measured come last either way.
+    "negative": ("negative_share", lambda row: row.sentiment.share("negative") if row.sentiment.measured else -1.0),
 }
 
 
@@ -76,6 +90,9 @@ class RankedTheme:
     rank_by_mentions: int | None
     change: float  # score now minus the score of the same period ending a week ago
     change_4_weeks: float  # … ending four weeks ago
+    # Shown beside the score, never part of it (voc.ranking.sentiment, voc.ranking.competitors).
+    sentiment: SentimentCounts = SentimentCounts()
+    competitors: tuple[CompetitorMention, ...] = ()  # most accounts first
 
 
 @dataclass(frozen=True)
@@ -134,15 +151,21 @@ def rankings_by_slice(
     return {key: _ranked(scored, themes) for key, scored in scored_by_slice.items()}
 
 
-def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ranking:
+def ranking_read(
+    *, period_days: int = 90, order: str = "rank", sentiment: str = "", competitor: int | None = None, **filters
+) -> Ranking:
     """The ranked list for a page, sorted by `order` (a SORTS key; "-" first for descending).
 
     From the snapshots when they answer it (any theme filters, and at most one filter on accounts or sources),
     sorted and sliced by the database, so a page reads only the rows it shows; otherwise computed from the feedback.
+    sentiment: only themes whose prevailing sentiment it is (voc.ranking.sentiment); competitor: only themes with a
+    unit naming that competitor (an id) in the period. Neither changes a score or a rank among the themes shown.
     """
     from voc.ranking.models import ThemeRanking
 
     _lookups(filters)  # refuses an unknown filter
+    if sentiment and sentiment not in SENTIMENTS:
+        raise ValueError(f"unknown sentiment {sentiment!r}; use {', '.join(SENTIMENTS)}")
     given = {name: _values(value) for name, value in filters.items() if _values(value)}
     on_themes = {f"{THEME_FILTERS[name]}__in": values for name, values in given.items() if name in THEME_FILTERS}
     sliced_by = [f"{name}={value}" for name, values in given.items() if name in SLICE_FILTERS for value in values]
@@ -152,17 +175,37 @@ def ranking_read(*, period_days: int = 90, order: str = "rank", **filters) -> Ra
     taken = snapshots.filter(slice="").aggregate(taken=Max("computed_at"))["taken"]
     # Each snapshot slice holds one value of one filter; any more than that is computed from the feedback.
     if len(sliced_by) > 1 or taken is None:
-        rows = themes_ranked(period_days=period_days, **filters)
-        rows.sort(key=row_key, reverse=descending)
-        return Ranking(rows, computed_at=None)
+        rows = _with_beside(themes_ranked(period_days=period_days, **filters), period_days=period_days, **filters)
+        kept = [
+            row for row in rows
+            if (not sentiment or row.sentiment.prevailing == sentiment)
+            and (competitor is None or any(mention.competitor_id == competitor for mention in row.competitors))
+        ]
+        if len(kept) < len(rows):  # ranks among the themes shown, as the snapshots give them
+            by_weight = ranks({row.theme.pk: row.score.score for row in kept})
+            by_mentions = ranks({row.theme.pk: row.score.mentions for row in kept})
+            kept = [
+                replace(row, rank=by_weight[row.theme.pk], rank_by_mentions=by_mentions[row.theme.pk]) for row in kept
+            ]
+        kept.sort(key=row_key, reverse=descending)
+        return Ranking(kept, computed_at=None)
 
+    beside = [prevailing_q(sentiment)] if sentiment else []
+    if competitor is not None:
+        beside.append(Q(competitors__has_key=str(competitor)))
     shown = (
         snapshots.filter(slice=sliced_by[0] if sliced_by else "", theme__retired_at__isnull=True, **on_themes)
+        .filter(*beside)
         # Ranks among the themes shown, as themes_ranked gives for the same filters (ties: smaller theme id first).
         .annotate(
             shown_rank=Window(RowNumber(), order_by=[F("score").desc(), F("theme_id").asc()]),
             shown_rank_by_mentions=Window(RowNumber(), order_by=[F("mentions").desc(), F("theme_id").asc()]),
             theme_label=Lower(Coalesce(NullIf("theme__human_name", Value("")), "theme__name")),
+            # As SORTS reads a computed row: -1 for a theme with nothing measured, so it sorts after the rest.
+            negative_share=Coalesce(
+                Cast("negative", FloatField()) / NullIf(F("negative") + F("neutral") + F("positive"), 0),
+                Value(-1.0),
+            ),
         )
         .select_related("theme__product_area")
         .defer("theme__centroid", "theme__keywords", "theme__representative_unit_ids")
@@ -176,6 +219,7 @@ class SnapshotRows(Sequence):
 
     def __init__(self, queryset):
         self._queryset = queryset
+        self._names: dict[int, str] | None = None
 
     def count(self) -> int:
         return self._queryset.count()
@@ -185,14 +229,19 @@ class SnapshotRows(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [_ranked_from(snapshot) for snapshot in self._queryset[index]]
-        return _ranked_from(self._queryset[index])
+            return [self._ranked(snapshot) for snapshot in self._queryset[index]]
+        return self._ranked(self._queryset[index])
 
     def __iter__(self):
-        return (_ranked_from(snapshot) for snapshot in self._queryset.iterator(chunk_size=2000))
+        return (self._ranked(snapshot) for snapshot in self._queryset.iterator(chunk_size=2000))
+
+    def _ranked(self, snapshot) -> RankedTheme:
+        if self._names is None and snapshot.competitors:
+            self._names = competitor_names()
+        return _ranked_from(snapshot, self._names or {})
 
 
-def _ranked_from(snapshot) -> RankedTheme:
+def _ranked_from(snapshot, names: dict[int, str]) -> RankedTheme:
     return RankedTheme(
         theme=snapshot.theme,
         score=ThemeScore(
@@ -204,6 +253,8 @@ def _ranked_from(snapshot) -> RankedTheme:
         rank_by_mentions=snapshot.shown_rank_by_mentions,
         change=snapshot.change,
         change_4_weeks=snapshot.change_4_weeks,
+        sentiment=SentimentCounts(snapshot.negative, snapshot.neutral, snapshot.positive),
+        competitors=competitor_mentions(snapshot.competitors, names),
     )
 
 
@@ -217,7 +268,8 @@ def _account_attribute(account_ids: np.ndarray, known: np.ndarray, of_known: np.
 
 
 def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None = None) -> RankedTheme | None:
-    """One theme's score with its explanation, from its own items only; its ranks from the latest snapshot."""
+    """One theme's score with its explanation, from its own items only; its ranks, sentiment and competitor mentions
+    from the latest snapshot (counted from its items when no snapshot holds it yet)."""
     from voc.ranking.models import ThemeRanking
 
     now = now or timezone.now()
@@ -229,6 +281,11 @@ def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None
         return None
     score, change, change_4_weeks = scored[theme.pk]
     snapshot = ThemeRanking.objects.filter(period_days=period_days, slice="", theme=theme).first()
+    if snapshot is not None:
+        beside = Beside(SentimentCounts(snapshot.negative, snapshot.neutral, snapshot.positive), snapshot.competitors)
+    else:
+        units = _themed_units(now - timedelta(days=period_days), now, None).filter(theme=theme)
+        beside = _beside(units).get((theme.pk, None), Beside(SentimentCounts(), {}))
     return RankedTheme(
         theme=theme,
         score=score,
@@ -236,7 +293,64 @@ def theme_explained(*, theme: Theme, period_days: int = 90, now: datetime | None
         rank_by_mentions=snapshot.rank_by_mentions if snapshot else None,
         change=change,
         change_4_weeks=change_4_weeks,
+        sentiment=beside.sentiment,
+        competitors=competitor_mentions(beside.competitors, competitor_names()) if beside.competitors else (),
     )
+
+
+def theme_competitor_quotes(
+    *, theme: Theme, mentions: Sequence[CompetitorMention], period_days: int = 90, now: datetime | None = None
+) -> list[CompetitorQuotes]:
+    """The latest units of the period naming each competitor the theme's customers named (its mentions, as
+    theme_explained gives them)."""
+    now = now or timezone.now()
+    return competitor_quotes(_themed_units(now - timedelta(days=period_days), now, None).filter(theme=theme), mentions)
+
+
+@dataclass(frozen=True)
+class Beside:
+    """What the list shows beside a theme's score, never in it: how its customers felt and whom they compared."""
+
+    sentiment: SentimentCounts
+    competitors: dict[int, tuple[int, int]]  # competitor id → (accounts, mentions)
+
+
+def beside_by_slice(*, period_days: int, now: datetime | None = None) -> dict[str, dict[int, Beside]]:
+    """Sentiment and competitor mentions over the period per theme, for all feedback ("") and for each slice the
+    snapshots keep ("segment=enterprise", "source_kind=reddit", ...), added up by the database slice kind by slice
+    kind: what rankings_refresh stores beside each score."""
+    now = now or timezone.now()
+    units = _themed_units(now - timedelta(days=period_days), now, None)
+    by_slice: dict[str, dict[int, Beside]] = defaultdict(dict)
+    for name in ["", *sorted(SLICE_FILTERS)]:
+        for (theme_id, value), beside in _beside(units, by=FILTERS.get(name)).items():
+            # Feedback without an account is in no account slice; an account with no segment set in none either.
+            if name and value in (None, ""):
+                continue
+            by_slice[f"{name}={value}" if name else ""][theme_id] = beside
+    return by_slice
+
+
+def _beside(units, *, by: str | None = None) -> dict[tuple, Beside]:
+    """Beside figures of the units per theme and value of `by` (a unit lookup; the value is None without one)."""
+    sentiments, competitors = sentiment_counts(units, by=by), competitor_counts(units, by=by)
+    return {
+        key: Beside(sentiments.get(key, SentimentCounts()), competitors.get(key, {}))
+        for key in set(sentiments) | set(competitors)
+    }
+
+
+def _with_beside(rows: list[RankedTheme], *, period_days: int, now: datetime | None = None,
+                 **filters) -> list[RankedTheme]:
+    """Computed rows with their sentiment and competitor mentions, from the same feedback their scores read."""
+    now = now or timezone.now()
+    beside = _beside(_themed_units(now - timedelta(days=period_days), now, _lookups(filters)))
+    names = competitor_names() if any(figures.competitors for figures in beside.values()) else {}
+    return [
+        replace(row, sentiment=figures.sentiment, competitors=competitor_mentions(figures.competitors, names))
+        if (figures := beside.get((row.theme.pk, None))) else row
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -383,8 +497,18 @@ WEEK_GROUP = 100_000
 
 def voice_columns_by_week(since: datetime, until: datetime) -> VoiceColumns:
     """Voices per theme and week (Monday to Sunday, UTC), grouped as week_of_group reads them."""
+    return voice_columns(_themed_units(since, until, None), group=_week_group())
+
+
+def sentiment_by_week(since: datetime, until: datetime) -> dict[tuple[int, date], SentimentCounts]:
+    """Measured units per theme and week, as voice_columns_by_week groups them: {(theme id, Monday): counts}."""
+    counts = sentiment_counts(_themed_units(since, until, None), group=_week_group())
+    return {week_of_group(group): figures for (group, _), figures in counts.items()}
+
+
+def _week_group():
     monday = Cast(Epoch(TruncWeek("item__occurred_at", tzinfo=UTC)) / 86_400, IntegerField())
-    return voice_columns(_themed_units(since, until, None), group=F("theme_id") * WEEK_GROUP + monday)
+    return F("theme_id") * WEEK_GROUP + monday
 
 
 def week_of_group(group: int) -> tuple[int, date]:
@@ -582,17 +706,26 @@ class WeekSeries:
     weeks: list[date]  # Mondays, oldest first, the current week last
     scores: list[float]  # 0 for a quiet week
     spikes: list[bool]
+    sentiments: list[SentimentCounts]  # units measured each week; none for a quiet week
 
 
 def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, WeekSeries]:
-    """Each theme's weekly scores and spike flags from the snapshots, aligned on the same `weeks` weeks."""
+    """Each theme's weekly scores, spike flags and sentiment counts from the snapshots, aligned on the same `weeks`
+    weeks."""
     from voc.ranking.models import ThemeWeek
 
     last = week_start(now or timezone.now())
     mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    series = {theme_id: WeekSeries(mondays, [0.0] * weeks, [False] * weeks) for theme_id in theme_ids}
+    quiet = SentimentCounts()
+    series = {
+        theme_id: WeekSeries(mondays, [0.0] * weeks, [False] * weeks, [quiet] * weeks) for theme_id in theme_ids
+    }
     rows = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=mondays[0], week__lte=last)
-    for theme_id, week, score, spike in rows.values_list("theme_id", "week", "score", "spike"):
+    for theme_id, week, score, spike, *sentiments in rows.values_list("theme_id", "week", "score", "spike",
+                                                                     *SENTIMENTS):
         index = (week - mondays[0]).days // 7
-        series[theme_id].scores[index], series[theme_id].spikes[index] = score, spike
+        weekly = series[theme_id]
+        weekly.scores[index], weekly.spikes[index] = score, spike
+        if any(sentiments):
+            weekly.sentiments[index] = SentimentCounts(*sentiments)
     return series

@@ -2,10 +2,14 @@
 
 - ThemeWeek: each theme's figures per week, for trends and spikes.
 - ThemeRanking: the ranking over each period the list offers, for the ranked list.
+
+Both keep, beside each score and never in it, how many units were measured negative, neutral and positive
+(voc.ranking.sentiment); the ranking also keeps the competitors the units name (voc.ranking.competitors).
 """
 
 import statistics
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -17,12 +21,16 @@ from voc.ranking.models import ThemeRanking, ThemeWeek
 from voc.ranking.scoring import NO_ACCOUNT, WeightPolicy, groups_score
 from voc.ranking.selectors import (
     RANKING_PERIODS,
+    Beside,
     account_facts,
+    beside_by_slice,
     rankings_by_slice,
+    sentiment_by_week,
     voice_columns_by_week,
     week_of_group,
     week_start,
 )
+from voc.ranking.sentiment import SentimentCounts
 from voc.themes.models import Theme
 
 # A week is a spike when its score is at least SPIKE_FACTOR times the theme's own trailing mean and more than
@@ -55,11 +63,13 @@ def weeks_refresh(*, weeks: int = 2, now: datetime | None = None, policy: Weight
     accounts = account_facts(np.unique(voices.account_ids[voices.account_ids != NO_ACCOUNT]).tolist())
     scores = groups_score(voices, accounts, policy=policy, now=now_of_voice)
     themes = Theme.objects.defer("centroid").in_bulk({theme_id for theme_id, _ in weeks_of.values()})
+    # Every measured unit is some voice's, so each of these weeks has a row below.
+    sentiments = sentiment_by_week(since, now)
     snapshots = [
         ThemeWeek(
             theme_id=theme_id, week=week, theme_name=themes[theme_id].display_name[:200], mentions=score.mentions,
             accounts=score.accounts, arr=score.arr, score=score.score, low=score.low, high=score.high,
-            loudness=score.loudness,
+            loudness=score.loudness, **asdict(sentiments.get((theme_id, week), SentimentCounts())),
         )
         for group, score in scores.items()
         for theme_id, week in [weeks_of[group]]
@@ -118,6 +128,7 @@ def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None
     now = now or timezone.now()
     written = 0
     for period_days in RANKING_PERIODS:
+        beside = beside_by_slice(period_days=period_days, now=now)
         snapshots = [
             ThemeRanking(
                 period_days=period_days, slice=key, theme=row.theme, rank=row.rank,
@@ -125,6 +136,7 @@ def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None
                 change=row.change, change_4_weeks=row.change_4_weeks, accounts=row.score.accounts, arr=row.score.arr,
                 mentions=row.score.mentions, loudness=row.score.loudness,
                 too_little_evidence=row.score.too_little_evidence, computed_at=now,
+                **_beside_columns(beside.get(key, {}).get(row.theme.pk)),
             )
             for key, rows in rankings_by_slice(period_days=period_days, now=now, policy=policy).items()
             for row in rows
@@ -135,3 +147,14 @@ def rankings_refresh(*, now: datetime | None = None, policy: WeightPolicy | None
             ThemeRanking.objects.bulk_create(snapshots, batch_size=2000)
         written += len(snapshots)
     return written
+
+
+def _beside_columns(beside: Beside | None) -> dict:
+    if beside is None:
+        return {}
+    return asdict(beside.sentiment) | {
+        "competitors": {
+            str(competitor_id): {"accounts": accounts, "mentions": mentions}
+            for competitor_id, (accounts, mentions) in sorted(beside.competitors.items())
+        }
+    }

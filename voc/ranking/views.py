@@ -9,10 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackUnit, Source
-from voc.ranking.charts import sparkline_svg, trend_svg
+from voc.ranking.charts import sentiment_cell, sentiment_weeks_svg, sparkline_svg, trend_svg
+from voc.ranking.competitors import CompetitorMention, competitor_names
 from voc.ranking.scoring import WeightPolicy
 from voc.ranking.selectors import (
     FILTERS,
@@ -21,10 +24,12 @@ from voc.ranking.selectors import (
     RankedTheme,
     items_with_themes,
     ranking_read,
+    theme_competitor_quotes,
     theme_explained,
     theme_week_series,
     unsorted_weighed,
 )
+from voc.ranking.sentiment import SENTIMENTS, sentiment_phrase, sentiment_trend
 from voc.themes.models import ProductArea, Theme, ThemeEvent
 from voc.themes.selectors import theme_quotes
 
@@ -41,12 +46,16 @@ COLUMNS = [
     ("score", "Score (90% interval)", True), ("change", "Δ week", True), ("change_4_weeks", "Δ 4 weeks", True),
     ("accounts", "Accounts", True),
     ("arr", "ARR", True), ("mentions", "Mentions", True), ("loudness", "Loudest", True),
+    ("negative", "Sentiment", False),
 ]
 CSV_COLUMNS = [
     "rank", "rank_by_mentions", "theme", "emerging", "score", "low_90", "high_90", "change_vs_last_week",
     "change_vs_4_weeks_ago",
     "accounts", "arr", "mentions", "loudness", "too_little_evidence", "status", "product_area",
+    "negative_units", "neutral_units", "positive_units", "competitors",
 ]
+# The list names a theme's top competitors; the rest are counted, and named in the cell's tooltip.
+COMPETITORS_SHOWN = 2
 
 
 @permission_required("themes.view_theme", raise_exception=True)
@@ -54,8 +63,14 @@ def ranked_list(request):
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
     # A filter given more than once matches any of its values (the digest links to such lists).
     filters = {name: [value for value in request.GET.getlist(name) if value] for name in FILTERS}
+    # Beside the score: ?sentiment=negative keeps the themes whose units are mostly negative (voc.ranking.sentiment),
+    # ?competitor=<id> those with a unit naming that competitor in the period. An unknown value filters nothing.
+    sentiment = request.GET.get("sentiment") if request.GET.get("sentiment") in SENTIMENTS else ""
+    competitor = int(request.GET["competitor"]) if request.GET.get("competitor", "").isdigit() else None
     sort = request.GET.get("o", "rank")
-    ranking = ranking_read(period_days=PERIODS[period], order=sort, **filters)
+    ranking = ranking_read(
+        period_days=PERIODS[period], order=sort, sentiment=sentiment, competitor=competitor, **filters
+    )
     if request.GET.get("export") == "csv":
         return _csv(ranking.rows, period)
     if request.GET.get("export") == "items":
@@ -63,6 +78,7 @@ def ranked_list(request):
 
     page = Paginator(ranking.rows, THEMES_PER_PAGE).get_page(request.GET.get("page"))
     series = theme_week_series([row.theme.pk for row in page], weeks=TREND_WEEKS)
+    query_but_competitor = _without(request.GET, "page", "competitor")
     return render(
         request,
         "admin/ranking/ranked_list.html",
@@ -72,6 +88,18 @@ def ranked_list(request):
             "rows": [
                 (row, sparkline_svg(series[row.theme.pk].scores, spikes=series[row.theme.pk].spikes)) for row in page
             ],
+            # Built here, not in the template: a hundred rows of loops and filters cost 40 ms there.
+            "beside": {
+                row.theme.pk: (
+                    sentiment_cell(row.sentiment, trend=sentiment_trend(series[row.theme.pk].sentiments)),
+                    _competitor_cell(row.competitors, competitor, query_but_competitor),
+                )
+                for row in page
+            },
+            "sentiment": sentiment,
+            "sentiment_choices": [(name, f"mostly {name}") for name in SENTIMENTS],
+            "competitor": competitor,
+            "competitor_choices": sorted(competitor_names().items(), key=lambda choice: choice[1].lower()),
             "page": page,
             "computed_at": ranking.computed_at,
             "unsorted": unsorted_weighed(period_days=PERIODS[period], **filters),
@@ -121,6 +149,11 @@ def theme_explain(request, theme_id: int):
             "period": period,
             "periods": list(PERIODS),
             "trend": trend_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.scores, spikes=weekly.spikes),
+            "sentiment_chart": sentiment_weeks_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.sentiments),
+            "sentiment_phrase": sentiment_phrase(row.sentiment, sentiment_trend(weekly.sentiments)) if row else "",
+            "competitor_quotes": theme_competitor_quotes(
+                theme=theme, mentions=row.competitors, period_days=PERIODS[period]
+            ) if row else [],
             "quotes": quotes,
             "page": page,
             # Filter choices without scanning the theme's items: every source, and the accounts behind the biggest
@@ -140,10 +173,29 @@ def theme_explain(request, theme_id: int):
     )
 
 
-def _without(params, name: str) -> str:
+def _without(params, *names: str) -> str:
     params = params.copy()
-    params.pop(name, None)
+    for name in names:
+        params.pop(name, None)
     return params.urlencode()
+
+
+def _competitor_cell(mentions: tuple[CompetitorMention, ...], competitor: int | None, query: str) -> str:
+    """The top competitors a row's customers name, each a link that filters the list by it (the one filtered by
+    first); the rest counted, and named in the tooltip."""
+    if not mentions:
+        return mark_safe('<span class="quiet">—</span>')
+    mentions = sorted(mentions, key=lambda mention: mention.competitor_id != competitor)
+    links = format_html_join(
+        mark_safe("<br>"), '<a href="?{}" title="Themes whose customers name {}">{}</a>',
+        ((f"{query}&competitor={mention.competitor_id}" if query else f"competitor={mention.competitor_id}",
+          mention.name, mention.phrase) for mention in mentions[:COMPETITORS_SHOWN]),
+    )
+    rest = mentions[COMPETITORS_SHOWN:]
+    if not rest:
+        return links
+    return format_html('{}<br><span class="quiet" title="{}">and {} more</span>', links,
+                       "; ".join(mention.phrase for mention in rest), len(rest))
 
 
 def _filter_choices() -> dict[str, list[tuple[str, str]]]:
@@ -171,6 +223,8 @@ def _csv(rows: Iterable[RankedTheme], period: str) -> HttpResponse:
             score.accounts, score.arr, score.mentions,
             f"{score.loudness:.4f}", score.too_little_evidence, row.theme.status,
             _csv_safe(row.theme.product_area.name if row.theme.product_area else ""),
+            row.sentiment.negative, row.sentiment.neutral, row.sentiment.positive,
+            _csv_safe(" | ".join(mention.phrase for mention in row.competitors)),
         ])
     return response
 
