@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.pages import _load
+from bench.pages import _intent_texts, _load, _loaded
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.feedback.units import UNITS_VERSION
 from voc.themes.models import Theme
@@ -42,3 +42,24 @@ def test_loading_again_replaces_the_data_set():
     _load(DATA_SET)
 
     assert FeedbackUnit.objects.count() == FeedbackItem.objects.count() == DATA_SET.items
+
+
+def test_each_item_says_a_banking77_text_of_its_themes_intent(db):
+    _load(DATA_SET)
+
+    intents, texts_of_intent = _intent_texts()
+    for item in FeedbackItem.objects.select_related("theme")[:50]:
+        intent = item.theme.name.split(" / ", 1)[1].replace(" ", "_")
+        assert intent in intents
+        assert item.text in texts_of_intent[intent]
+
+
+def test_a_data_set_with_the_old_made_up_texts_is_loaded_again(db):
+    _load(DATA_SET)
+    assert _loaded(DATA_SET)
+
+    FeedbackItem.objects.filter(pk=FeedbackItem.objects.order_by("pk").first().pk).update(
+        text="Feedback 0: the problem again, theme 1"
+    )
+
+    assert not _loaded(DATA_SET)

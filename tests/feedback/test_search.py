@@ -88,6 +88,27 @@ def test_a_query_matching_more_than_the_cap_ranks_the_newest_and_says_there_are_
     assert results.count_label.startswith("3+ results")
 
 
+def test_the_newest_matches_are_found_however_far_back_they_were_said(monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    items = {days: item("Refund please", days_ago=days) for days in [1, 2, 60, 200, 500, 900]}
+
+    results = feedback_search(query="refund")
+
+    assert {hit.item for hit in results.hits} == {items[1], items[2], items[60]}
+    assert results.capped
+
+
+def test_a_search_until_a_past_day_looks_back_from_that_day(monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    items = {days: item("Refund please", days_ago=days) for days in [100, 400, 401, 402, 700]}
+
+    results = feedback_search(query="refund", until=NOW - dt.timedelta(days=399),
+                              since=NOW - dt.timedelta(days=403))
+
+    assert {hit.item for hit in results.hits} == {items[400], items[401]}
+    assert results.capped
+
+
 def test_results_are_paged_in_rank_order():
     items = [item("refund " * (5 - n) + "for my order", days_ago=n) for n in range(5)]
 

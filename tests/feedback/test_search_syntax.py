@@ -22,11 +22,27 @@ def test_a_minus_excludes_the_word_or_phrase_it_is_glued_to():
 
 
 def test_or_in_capitals_separates_alternatives_and_binds_looser_than_and():
-    parsed = search_query_parse("refund OR chargeback late or")
+    parsed = search_query_parse("refund OR chargeback late")
 
-    assert parsed.alternatives == (Alternative(("refund",)), Alternative(("chargeback", "late", "or")))
-    assert parsed.websearch == '"refund" OR "chargeback" "late" "or"'
-    assert parsed.fts5_match == '("refund") OR ("chargeback" AND "late" AND "or")'
+    assert parsed.alternatives == (Alternative(("refund",)), Alternative(("chargeback", "late")))
+    assert parsed.websearch == '"refund" OR "chargeback" "late"'
+    assert parsed.fts5_match == '("refund") OR ("chargeback" AND "late")'
+
+
+def test_or_in_small_letters_is_a_word():
+    assert search_query_parse('refund or "or"').alternatives == (Alternative(("refund", "or")),)
+
+
+def test_common_words_typed_without_quotes_are_skipped_but_particles_and_negations_count():
+    assert search_query_parse("How do I get a refund for my card?").alternatives == (
+        Alternative(("get", "refund", "card?")),
+    )
+    assert search_query_parse("top up not working").alternatives == (Alternative(("top", "up", "not", "working")),)
+
+
+def test_common_words_count_when_quoted_or_when_nothing_else_is_typed():
+    assert search_query_parse('"the app" is slow').alternatives == (Alternative(("the app", "slow")),)
+    assert search_query_parse("the who").alternatives == (Alternative(("the", "who")),)
 
 
 def test_a_quote_left_open_runs_to_the_end():

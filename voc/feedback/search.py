@@ -7,11 +7,13 @@ The principle: match with an index, rank a bounded set, and do the costly text w
 2. Match with the index each database keeps (voc.feedback.search_schema): websearch_to_tsquery against the stored,
    GIN-indexed tsvector on PostgreSQL; an FTS5 MATCH on SQLite. Stemmed, without stop words, on both.
 3. Candidates: the newest CANDIDATES matches that pass the filters (theme, account, segment, source, dates,
-   sentiment), found through the GIN index or by walking the occurred_at index, whichever the planner finds cheaper.
-   Ranking every match is what does not scale: on the 1M-item bench data set "card" matches ~36% of the items, and
-   reading and ranking all of their vectors took about 2 s, where the newest 1,000 take milliseconds. So a query that
-   matches more than CANDIDATES items is ranked among its newest CANDIDATES, and says "1,000+": the way to the rest is
-   another word or a filter, which a person looking through feedback adds anyway. Nothing is counted past the cap.
+   sentiment). Ranking every match is what does not scale: on the 1M-item bench data set "card" matches 32% of the
+   items, and ranking all 320,626 took 290-370 ms, where ranking the newest 1,000 takes a few. So a query that
+   matches more than CANDIDATES items is ranked among its newest CANDIDATES and says "1,000+": the way to the rest
+   is another word or a filter, which a person looking through feedback adds anyway. Nothing is counted past the
+   cap. On PostgreSQL the newest are looked for in widening windows of days (WINDOW_DAYS), which the index answers
+   by itself since it holds each item's day: a common word stops after the last week, a rare one reads its few
+   matches in a few cheap scans, and neither reads the table for every match it has.
 4. Rank the candidates: ts_rank_cd (cover density: terms close together rank higher) on PostgreSQL, bm25 on SQLite,
    both with a title worth 2.5 times its text's words, as its summary; equal ranks newest first.
 5. Only the page's rows get snippets: ts_headline and snippet() read each text again, which is the costly part.
@@ -23,22 +25,27 @@ The principle: match with an index, rank a bounded set, and do the costly text w
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Expression, QuerySet
+from django.db.models import DateField, Expression, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from voc.feedback.models import FeedbackItem
-from voc.feedback.search_schema import CONFIG, FTS_TABLE, VECTOR_COLUMN
+from voc.feedback.search_schema import CONFIG, FTS_TABLE, ITEM_DAY, VECTOR_COLUMN
 from voc.feedback.search_syntax import ParsedQuery, search_query_parse
 from voc.feedback.selectors import PREVIEW_CHARS, feedback_filter
 
 CANDIDATES = 1_000
+# How far back PostgreSQL looks for the newest candidates, window after window (then everything): each four times the
+# last, so that a rare word costs a few cheap index scans and a common one a single one.
+WINDOW_DAYS = (7, 30, 120, 480)
 # Each result's snippet costs a second read of its text; 20 ranked results make a page people read to the end.
 PAGE_SIZE = 20
 # ts_rank_cd's weights for D, C, B (text) and A (title); SQLite's bm25 takes the same ratio, per column.
@@ -92,13 +99,12 @@ def feedback_search(*, query: str, page: int | str | None = 1, per_page: int = P
         return _results(parsed, [], page=page, per_page=per_page)
     backend = _backend(parsed)
 
-    newest = _newest_ids(backend.matching(feedback_filter(FeedbackItem.objects.all(), **filters)))
-    ranks = backend.ranks(newest[:CANDIDATES])
-    recency = {item_id: position for position, item_id in enumerate(newest)}
-    ranked = sorted(newest[:CANDIDATES], key=lambda item_id: (-ranks.get(item_id, 0.0), recency[item_id]))
-    if not ranked and not backend.has_lexemes():
+    ranks, capped = backend.newest_ranked(
+        feedback_filter(FeedbackItem.objects.all(), **filters), since=filters.get("since"), until=filters.get("until")
+    )
+    if not ranks and not backend.has_lexemes():
         return _results(parsed, [], page=page, per_page=per_page, problem=_NO_WORDS)
-    results = _results(parsed, ranked, page=page, per_page=per_page, capped=len(newest) > CANDIDATES)
+    results = _results(parsed, list(ranks), page=page, per_page=per_page, capped=capped)
     page_ids = list(results.page.object_list)
     _hits_fill(results.page, ranks=ranks, marked=backend.marked(page_ids))
     return results
@@ -119,9 +125,23 @@ def feedback_newest(*, page: int | str | None = 1, per_page: int = PAGE_SIZE, **
 _NO_WORDS = 'Nothing to search for: the query holds no words the index keeps. Try other words or a "phrase".'
 
 
+def _newest(items: QuerySet[FeedbackItem]) -> QuerySet[FeedbackItem]:
+    """The newest CANDIDATES + 1 items: one more than kept says that more matched."""
+    return items.order_by("-occurred_at", "-id")[: CANDIDATES + 1]
+
+
 def _newest_ids(items: QuerySet[FeedbackItem]) -> list[int]:
-    """Ids of the newest CANDIDATES + 1 items: one more than kept says that more matched."""
-    return list(items.order_by("-occurred_at", "-id").values_list("pk", flat=True)[: CANDIDATES + 1])
+    return list(_newest(items.values_list("pk", flat=True)))
+
+
+def _best_first(rows: Sequence[tuple[int, float, object]]) -> tuple[dict[int, float], bool]:
+    """({id: rank} best first, equal ranks newest first; whether more matched) from (id, rank, occurred_at) rows
+    of the newest CANDIDATES + 1 candidates, the oldest of which is only there to say that more matched."""
+    newest_first = sorted(rows, key=lambda row: (row[2], row[0]), reverse=True)
+    kept = newest_first[:CANDIDATES]
+    recency = {row[0]: position for position, row in enumerate(kept)}
+    ranked = sorted(kept, key=lambda row: (-row[1], recency[row[0]]))
+    return {item_id: rank for item_id, rank, _ in ranked}, len(rows) > CANDIDATES
 
 
 def _results(parsed: ParsedQuery, ranked: list[int], *, page, per_page: int, capped: bool = False,
@@ -175,6 +195,17 @@ class StoredVector(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name(VECTOR_COLUMN)}", []
 
 
+class ItemDay(Expression):
+    """The day an item was said, in UTC, written as the full-text index holds it (search_schema.ITEM_DAY)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        column = f"{table}.{connection.ops.quote_name('occurred_at')}"
+        return ITEM_DAY.replace("occurred_at", column), []
+
+
 class _PostgresSearch:
     def __init__(self, parsed: ParsedQuery):
         self.websearch = parsed.websearch
@@ -183,10 +214,36 @@ class _PostgresSearch:
     def matching(self, items: QuerySet[FeedbackItem]) -> QuerySet[FeedbackItem]:
         return items.alias(search_vector=StoredVector()).filter(search_vector=self.tsquery)
 
-    def ranks(self, item_ids: Sequence[int]) -> dict[int, float]:
-        rank = SearchRank(StoredVector(), self.tsquery, weights=RANK_WEIGHTS, normalization=RANK_NORMALIZATION,
-                          cover_density=True)
-        return dict(FeedbackItem.objects.filter(pk__in=item_ids).annotate(rank=rank).values_list("pk", "rank"))
+    def newest_ranked(self, items: QuerySet[FeedbackItem], *, since: datetime | None,
+                      until: datetime | None) -> tuple[dict[int, float], bool]:
+        # The newest matches are looked for in the last week first, then further back: the index holds each item's
+        # day, so a window's matches are found without reading the others, and a thousand of them in a week end the
+        # search. A window that starts before the `since` filter adds nothing to it and is skipped.
+        anchor = (until or timezone.now()).astimezone(UTC).date()
+        first_day = since.astimezone(UTC).date() if since else None
+        for days in WINDOW_DAYS:
+            start = anchor - timedelta(days=days)
+            if first_day is not None and start <= first_day:
+                break
+            rows = self._ranked_rows(items.alias(item_day=ItemDay()).filter(item_day__gte=start))
+            if len(rows) > CANDIDATES:
+                return _best_first(rows)
+        return _best_first(self._ranked_rows(items))
+
+    def _ranked_rows(self, items: QuerySet[FeedbackItem]) -> list[tuple[int, float, datetime]]:
+        # One statement: the candidates' vectors are ranked as the candidates are read, where ranking them by id
+        # afterwards would visit the same thousand rows of the table a second time. The rank sits outside the
+        # subquery so that it is computed for the candidates only, never for every match the LIMIT cuts.
+        candidates = _newest(self.matching(items).annotate(vector=StoredVector()).values_list("pk", "occurred_at",
+                                                                                              "vector"))
+        sql, params = candidates.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.id, ts_rank_cd(%s::float4[], c.vector, websearch_to_tsquery(%s::regconfig, %s), %s), "
+                f"c.occurred_at FROM ({sql}) AS c (id, occurred_at, vector)",
+                [RANK_WEIGHTS, CONFIG, self.websearch, RANK_NORMALIZATION, *params],
+            )
+            return cursor.fetchall()
 
     def marked(self, item_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         marks = {"start_sel": MARK_START, "stop_sel": MARK_END, "config": CONFIG}
@@ -222,10 +279,12 @@ class _SqliteSearch:
         found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [self.match])
         return items.filter(pk__in=found)
 
-    def ranks(self, item_ids: Sequence[int]) -> dict[int, float]:
+    def newest_ranked(self, items: QuerySet[FeedbackItem], *, since: datetime | None,
+                      until: datetime | None) -> tuple[dict[int, float], bool]:
+        newest = list(_newest(self.matching(items).values_list("pk", "occurred_at")))
         # bm25 is lower for better matches; negated, so that higher is better on both databases.
-        rows = self._rows(f"-bm25({FTS_TABLE}, {BM25_TITLE}, {BM25_TEXT})", item_ids)
-        return {item_id: rank for item_id, rank in rows}
+        ranks = dict(self._rows(f"-bm25({FTS_TABLE}, {BM25_TITLE}, {BM25_TEXT})", [item_id for item_id, _ in newest]))
+        return _best_first([(item_id, ranks.get(item_id, 0.0), occurred) for item_id, occurred in newest])
 
     def marked(self, item_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         rows = self._rows(

@@ -16,9 +16,14 @@ Step by step:
    word or phrase it is glued to, and the word OR (capitals, as on the web; "or" is a word) separates alternatives.
 3. A term with no letter or digit (punctuation, emoji, a lone -) is dropped: neither engine indexes those, and a
    query made only of them is "nothing to search for", said as such.
-4. An alternative needs something to look for: exclusions alone would match nearly every item, so an alternative
+4. Common English words typed without quotes ("how", "do", "my", "the") are skipped, as web search skips them: a
+   question typed as a question ("how do I get a refund for my card") would otherwise need every one of its words,
+   and match nothing. Quoted, they count ("log in", "top up" unquoted keep their particles anyway: up, in, out, off,
+   not and no are not skipped, because customers' phrases turn on them). The index keeps every word, so a quoted
+   phrase is matched exactly; an alternative made only of such words keeps them.
+5. An alternative needs something to look for: exclusions alone would match nearly every item, so an alternative
    of exclusions only is dropped with a note, and a query of nothing else gets a message instead of results.
-5. At most MAX_TERMS terms are kept (the first ones), with a note: a pasted paragraph is still a search, not a
+6. At most MAX_TERMS terms are kept (the first ones), with a note: a pasted paragraph is still a search, not a
    thousand-way intersection.
 """
 
@@ -31,6 +36,14 @@ MAX_QUERY_CHARS = 500
 # What web search engines cap a query at; more terms than this only slow the index intersection down.
 MAX_TERMS = 32
 OR = "OR"
+# Function words that carry no topic. Not the particles and negations (up, in, out, off, on, not, no): "top up",
+# "log in", "not working" are what customers write about.
+_COMMON_WORDS = """
+    a an the and or but if so than then too very just also of to at for from by with about as into onto
+    is are was were be been being am do does did doing have has had having i me my mine we us our you your it its
+    this that these those there here what which who whom whose how why when where can could will would should shall
+    may might must please any some all each every much many more most such own same other again still yet"""
+COMMON_WORDS = frozenset(_COMMON_WORDS.split())
 
 _TOKEN = re.compile(r'(?P<minus>-*)"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+)')
 
@@ -96,18 +109,20 @@ def search_query_parse(raw: str) -> ParsedQuery:
 
     alternatives: list[Alternative] = []
     included: list[str] = []
+    common: list[str] = []  # included words that count only when nothing else does
     excluded: list[str] = []
     terms = dropped_alternatives = 0
     truncated = False
 
     def close_alternative() -> None:
         nonlocal dropped_alternatives
-        if included:
-            alternatives.append(Alternative(tuple(included), tuple(excluded)))
+        looked_for = included or common
+        if looked_for:
+            alternatives.append(Alternative(tuple(looked_for), tuple(excluded)))
         elif excluded:
             dropped_alternatives += 1
-        included.clear()
-        excluded.clear()
+        for terms_list in (included, common, excluded):
+            terms_list.clear()
 
     for token in _TOKEN.finditer(text):
         if token["word"] == OR:
@@ -125,7 +140,12 @@ def search_query_parse(raw: str) -> ParsedQuery:
             truncated = True
             break
         terms += 1
-        (excluded if negated else included).append(term)
+        if negated:
+            excluded.append(term)
+        elif token["phrase"] is None and term.casefold() in COMMON_WORDS:
+            common.append(term)
+        else:
+            included.append(term)
     close_alternative()
 
     if truncated:
