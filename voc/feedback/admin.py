@@ -164,7 +164,8 @@ class SyncRunAdmin(admin.ModelAdmin):
 FEEDBACK_READONLY_FIELDS = [
     "source", "external_id", "text", "text_truncated", "url", "author_email", "author_handle", "author_name",
     "contact", "resolved_by", "occurred_at", "received_at", "rating", "nps_score", "language", "metadata",
-    "content_hash", "status", "attempts", "last_error", "processed_at", "logged_by", "placement",
+    "content_hash", "status", "attempts", "last_error", "processed_at", "logged_by", "placement", "sentiment",
+    "sentiment_score",
 ]
 FEEDBACK_ADD_FIELDS = [
     "account", "kind", "source", "title", "text", "author_email", "occurred_at", "idempotency_key",
@@ -240,8 +241,8 @@ class MoveToThemeForm(forms.Form):
 
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
-    list_display = ["summary", "kind", "source", "account", "lead_theme", "occurred_at", "status"]
-    list_filter = ["kind", "status", UnitThemeFilter, "source", "resolved_by"]
+    list_display = ["summary", "kind", "source", "account", "lead_theme", "feeling", "occurred_at", "status"]
+    list_filter = ["kind", "status", "sentiment", UnitThemeFilter, "source", "resolved_by"]
     list_select_related = ["source", "account", "theme"]
     search_fields = ["external_id", "title", "author_email", "author_handle"]
     raw_id_fields = ["account", "contact", "logged_by"]
@@ -250,7 +251,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     add_form = FeedbackAdminAddForm
     fieldsets = [
         (None, {"fields": ["title", "text", "kind", "account"]}),
-        ("Themes", {"fields": ["placement"]}),
+        ("Themes", {"fields": ["placement", "sentiment", "sentiment_score"]}),
         ("Who and when", {"fields": ["author_name", "author_email", "author_handle", "contact", "resolved_by",
                                      "occurred_at", "received_at", "logged_by"]}),
         ("Source", {"fields": ["source", "external_id", "url", "rating", "nps_score", "language", "metadata"]}),
@@ -291,6 +292,13 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     @admin.display(description="Lead theme", ordering="theme")
     def lead_theme(self, item):
         return item.theme
+
+    # Read by processing (voc.feedback.sentiment), never edited: blank until measured.
+    @admin.display(description="Sentiment", ordering="sentiment_score")
+    def feeling(self, item):
+        if not item.sentiment:
+            return "—"
+        return f"{item.get_sentiment_display()} {item.sentiment_score:+.2f}"
 
     @admin.display(description="Where it went")
     def placement(self, item):

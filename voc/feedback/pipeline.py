@@ -8,6 +8,7 @@
 4. Assign: each unit to the theme of its nearest prototype in the latest re-clustering, or to none (Unsorted).
    Units that fit no theme may gather into an emerging theme (voc.themes.emerging) in the same pass.
    Each stored unit is tagged with the competitors its words name (voc.feedback.competitors).
+   Each unit's sentiment and its item's are read from the same vectors (voc.feedback.sentiment).
 
 Steps 3 and 4 run in one transaction per chunk with batched lookups (per-item queries cost 6 ms/item on SQLite
 here). A failing item counts its attempts and is parked as failed after VOC_PROCESS_MAX_ATTEMPTS, and never
@@ -28,6 +29,7 @@ from voc.accounts.services import Author, account_resolve_many
 from voc.core.db import rows_update
 from voc.feedback.competitors import competitors_tag
 from voc.feedback.models import FeedbackItem, FeedbackUnit
+from voc.feedback.sentiment import feedback_sentiment_set
 from voc.feedback.units import UNITS_VERSION, UnitSpan, text_units
 from voc.ranking.services import rankings_refresh_soon
 from voc.themes.embedding import embeddings_for_texts, unit_embedding_texts
@@ -224,10 +226,13 @@ def units_replace(*, items: list[FeedbackItem], splits: dict[int, _Split]) -> li
             units.append(unit)
     themes_assign_nearest(units=to_assign)
     units_join_emerging(units=to_assign)
+    # Read from the vectors embedded above (voc.feedback.sentiment): no second model pass.
+    feedback_sentiment_set(items=items, units=units)
     FeedbackUnit.objects.bulk_create(units)
     competitors_tag(units=units)
     emerging_sizes_refresh(theme_ids={unit.theme_id for unit in to_assign if unit.theme_id})
     items_theme_refresh(item_ids=item_ids)
+    rows_update(items, ["sentiment", "sentiment_score"])
     for item in items:  # the caller saves these rows too: keep its copies in step
         item.theme_id = next((unit.theme_id for unit in units if unit.item_id == item.pk and unit.theme_id), None)
     return to_assign

@@ -102,6 +102,8 @@ class PlacedUnit:
     end: int | None
     theme: "Theme | None"
     unit_id: int | None = None  # its FeedbackUnit, for links to it ("more like this")
+    sentiment: str = ""  # Sentiment value; blank: not measured
+    sentiment_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,10 @@ def feedback_placement(*, item_id: int) -> Placement | None:
     units = (
         FeedbackUnit.objects.filter(item_id=item_id)
         .select_related("theme")
-        .only("position", "start", "end", "text", "theme__name", "theme__human_name", "theme__emerging")
+        .only(
+            "position", "start", "end", "text", "sentiment", "sentiment_score",
+            "theme__name", "theme__human_name", "theme__emerging",
+        )
         .order_by("position")
     )
     return Placement(
@@ -197,6 +202,8 @@ def feedback_placement(*, item_id: int) -> Placement | None:
                 end=unit.end,
                 theme=unit.theme,
                 unit_id=unit.pk,
+                sentiment=unit.sentiment,
+                sentiment_score=unit.sentiment_score,
             )
             for number, unit in enumerate(units, start=1)
         ),

@@ -1,5 +1,6 @@
 """Run the pipeline synchronously: process pending items (split, embed, resolve, assign), cut items split by an
-older rule again, re-cluster and name, snapshot trends and rankings."""
+older rule again, read the sentiment of items processed before it existed, re-cluster and name, snapshot trends
+and rankings."""
 
 from django.core.management.base import BaseCommand
 from django.db.models import Count
@@ -8,6 +9,7 @@ from tqdm import tqdm
 from voc.feedback.models import FeedbackItem
 from voc.feedback.pipeline import feedback_process_pending, units_resplit
 from voc.feedback.selectors import items_without_content
+from voc.feedback.sentiment import feedback_sentiment_backfill
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
@@ -36,6 +38,14 @@ class Command(BaseCommand):
                 bar.update(done - bar.n)
 
             units_resplit(progress=resplit_progress)
+        # Items processed before sentiment existed get theirs from the vectors already stored: no model pass.
+        with tqdm(desc="sentiment", unit="item") as bar:
+
+            def sentiment_progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            feedback_sentiment_backfill(progress=sentiment_progress)
         with tqdm(total=3, desc="themes", bar_format="{desc}: {n}/{total} {postfix}") as bar:
 
             def step(message: str) -> None:
