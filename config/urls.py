@@ -9,6 +9,7 @@ from voc.ranking import views as ranking_views
 urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     # The PM's ranked themes live inside the admin (its login, look and navigation), before its catch-all URLs.
     path("admin/ranking/", admin.site.admin_view(ranking_views.ranked_list), name="ranking-list"),
     path("admin/ranking/<int:theme_id>/", admin.site.admin_view(ranking_views.theme_explain), name="ranking-theme"),

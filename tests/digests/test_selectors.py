@@ -197,7 +197,7 @@ def test_the_filters_read_as_words():
     assert DigestFilters().label == "all feedback"
 
 
-@pytest.mark.parametrize(("amount", "text"), [(950, "$950"), (12_400, "$12k"), (1_240_000, "$1.2M"), (2e6, "$2M")])
+@pytest.mark.parametrize(("amount", "text"), [(950, "$950"), (12_400, "$12k"), (1_240_000, "$1.2M"), (2e6, "$2.0M")])
 def test_money_is_short(amount, text):
     assert money(amount) == text
 

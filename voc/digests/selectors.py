@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from voc.accounts.models import Account
+from voc.core.money import money as format_money
 from voc.digests.models import DigestSubscription
 from voc.ranking.scoring import Contribution, ranks
 from voc.ranking.selectors import (
@@ -276,13 +277,8 @@ def _count(number: int, noun: str) -> str:
 
 
 def money(amount: Decimal | float) -> str:
-    """Short dollars: $950, $12k, $1.2M."""
-    amount = float(amount)
-    if amount >= 1_000_000:
-        return f"${amount / 1_000_000:.1f}M".replace(".0M", "M")
-    if amount >= 1_000:
-        return f"${amount / 1_000:.0f}k"
-    return f"${amount:.0f}"
+    """ARR in the digest's sentences: $950, $12k, $1.2M (voc.core.money, as every page writes it)."""
+    return format_money(amount, short=True)
 
 
 def _quotes(theme: Theme, *, since: datetime, until: datetime, filters: dict) -> list[Quote]:

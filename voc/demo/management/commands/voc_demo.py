@@ -1,13 +1,13 @@
 """`python manage.py voc_demo`: migrate, load the demo data set, print what is there, serve the admin."""
 
 import textwrap
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
+from voc.core.money import money
 from voc.demo.selectors import FeedbackSummary, feedback_summary
 from voc.demo.services import DEFAULT_PASSWORD, DemoSummary, demo_load
 from voc.digests.services import digest_preview_write
@@ -97,7 +97,7 @@ def _report(loaded: DemoSummary, summary: FeedbackSummary) -> list[str]:
         f"Top {len(summary.top_accounts)} accounts by feedback items",
         *_table(
             ["Account", "Segment", "ARR", "Items"],
-            [(row.name, row.segment or "-", _money(row.arr), f"{row.items:,}") for row in summary.top_accounts],
+            [(row.name, row.segment or "-", money(row.arr), f"{row.items:,}") for row in summary.top_accounts],
             right={2, 3},
         ),
         "",
@@ -166,10 +166,6 @@ def _table(headers: list[str], rows: list[tuple[str, ...]], *, right: set[int], 
         return "  " + "  ".join(padded).rstrip()
 
     return [line(headers), "  " + "  ".join("-" * width for width in widths), *(line(row) for row in cells)]
-
-
-def _money(amount: Decimal | None) -> str:
-    return "unknown" if amount is None else f"${amount:,.0f}"
 
 
 def _host(addr: str) -> str:

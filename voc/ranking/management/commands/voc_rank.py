@@ -5,6 +5,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
+from voc.core.money import money
 from voc.ranking.selectors import FILTERS, RankedTheme, theme_item_ids, themes_ranked
 
 PERIOD = re.compile(r"^(\d+)([dw])$")
@@ -88,7 +89,7 @@ def ranked_table(rows: list[RankedTheme], *, period: str, total: int) -> str:
         lines.append(
             f"  {row.rank:>3} {row.rank_by_mentions:>5}  {name[:26]:<26} {score.score:>6.1f} "
             f"{f'{score.low:.1f}–{score.high:.1f}':>11} {row.change:>+6.1f} {score.accounts:>5} "
-            f"{f'${score.arr:,.0f}':>10} {score.mentions:>5} {score.loudness:>4.0%}{flag}"
+            f"{money(score.arr):>10} {score.mentions:>5} {score.loudness:>4.0%}{flag}"
         )
     if any(row.theme.emerging for row in rows):
         lines.append("  + emerging: gathered from unsorted feedback since the last re-clustering")
