@@ -6,6 +6,7 @@ sentiment of its units over the period with its share, and whether the negative 
 moved 10 points or more against the 8 before them: "mostly negative (62%), getting worse"."""
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -162,25 +163,8 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
     ranking_filters = filters.ranking_filters()
     ranking = ranking_read(period_days=PERIOD_DAYS, order="rank", **ranking_filters)
     rows: list[RankedTheme] = list(ranking.rows)
-    # A week ago each theme scored its score less its change; ranked among themselves, they give last week's places.
-    week_ago = {row.theme.pk: row.score.score - row.change for row in rows}
-    rank_before = ranks({theme_id: score for theme_id, score in week_ago.items() if score > 1e-9})
-    top_score = rows[0].score.score if rows else 0.0
-
-    # New to the ranking: no feedback in the period as it stood a week ago. (Not the theme row's age: re-clustering
-    # makes new rows for old problems.)
-    new = [row for row in rows if row.theme.pk not in rank_before][:NEW_THEMES]
-    new_ids = {row.theme.pk for row in new}
-    # Movers gained (or lost) both score and places; the biggest change in score first, as the weight is what counts.
-    moved = [
-        row for row in rows if row.theme.pk not in new_ids and abs(row.change) >= MOVER_MIN_SHARE * top_score
-    ]
-    risers = sorted(
-        (row for row in moved if row.change > 0 and rank_before[row.theme.pk] > row.rank), key=lambda row: -row.change
-    )[:MOVERS]
-    fallers = sorted(
-        (row for row in moved if row.change < 0 and rank_before[row.theme.pk] < row.rank), key=lambda row: row.change
-    )[:MOVERS]
+    movers = movers_pick(rows=rows)
+    rank_before, risers, fallers, new = movers.rank_before, movers.risers, movers.fallers, movers.new
     top = rows[:TOP_THEMES]
 
     shown = {row.theme.pk for row in [*top, *risers, *fallers, *new]}
@@ -191,10 +175,7 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
         weeks = series[row.theme.pk]
         reason = ""
         if explain:
-            reason = _reason(
-                theme_week_over_week(theme_id=row.theme.pk, period_days=PERIOD_DAYS, now=until, **ranking_filters),
-                spike=any(weeks.spikes[-2:]),
-            )
+            reason = mover_reason(theme_id=row.theme.pk, now=until, spike=any(weeks.spikes[-2:]), **ranking_filters)
         return ThemeLine(
             theme=row.theme, url=theme_url(row.theme), rank=row.rank, rank_before=rank_before.get(row.theme.pk),
             score=row.score.score, change=row.change, accounts=row.score.accounts, arr=row.score.arr,
@@ -220,6 +201,46 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
         ranking_url=_ranking_url(filters),
         computed_at=ranking.computed_at,
     )
+
+
+@dataclass(frozen=True)
+class Movers:
+    """The themes that moved in the ranking this week, as the digest and the PM's home page list them."""
+
+    risers: list[RankedTheme]
+    fallers: list[RankedTheme]
+    new: list[RankedTheme]  # no feedback in the period as it stood a week ago
+    rank_before: dict[int, int]  # theme id → its place a week ago, for the themes that had one
+
+
+def movers_pick(*, rows: Sequence[RankedTheme]) -> Movers:
+    """Risers, fallers and new themes among a whole ranking (every row, best first, from ranking_read)."""
+    # A week ago each theme scored its score less its change; ranked among themselves, they give last week's places.
+    week_ago = {row.theme.pk: row.score.score - row.change for row in rows}
+    rank_before = ranks({theme_id: score for theme_id, score in week_ago.items() if score > 1e-9})
+    top_score = rows[0].score.score if rows else 0.0
+
+    # New to the ranking: no feedback in the period as it stood a week ago. (Not the theme row's age: re-clustering
+    # makes new rows for old problems.)
+    new = [row for row in rows if row.theme.pk not in rank_before][:NEW_THEMES]
+    new_ids = {row.theme.pk for row in new}
+    # Movers gained (or lost) both score and places; the biggest change in score first, as the weight is what counts.
+    moved = [
+        row for row in rows if row.theme.pk not in new_ids and abs(row.change) >= MOVER_MIN_SHARE * top_score
+    ]
+    risers = sorted(
+        (row for row in moved if row.change > 0 and rank_before[row.theme.pk] > row.rank), key=lambda row: -row.change
+    )[:MOVERS]
+    fallers = sorted(
+        (row for row in moved if row.change < 0 and rank_before[row.theme.pk] < row.rank), key=lambda row: row.change
+    )[:MOVERS]
+    return Movers(risers=risers, fallers=fallers, new=new, rank_before=rank_before)
+
+
+def mover_reason(*, theme_id: int, now: datetime, spike: bool = False, **filters) -> str:
+    """Why a theme's score moved in the week ending now, in words (filters: as for ranking_read)."""
+    change = theme_week_over_week(theme_id=theme_id, period_days=PERIOD_DAYS, now=now, **filters)
+    return _reason(change, spike=spike)
 
 
 def _reason(change: WeekOverWeek, *, spike: bool) -> str:
