@@ -6,7 +6,8 @@ from tests.factories import AccountFactory, FeedbackItemFactory
 from voc.feedback.models import FeedbackItem
 from voc.ranking.models import ThemeRanking, ThemeWeek
 from voc.ranking.selectors import theme_week_series, week_start
-from voc.ranking.services import is_spike, rankings_refresh, rankings_refresh_soon, weeks_refresh
+from voc.ranking.services import rankings_refresh, rankings_refresh_soon, weeks_refresh
+from voc.ranking.spikes import is_spike
 from voc.ranking.tasks import rankings_refresh_task
 from voc.themes.models import Theme
 

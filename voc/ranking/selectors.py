@@ -44,6 +44,7 @@ from voc.ranking.scoring import (
     ranks,
 )
 from voc.ranking.sentiment import SENTIMENTS, SentimentCounts, prevailing_q, sentiment_counts
+from voc.ranking.spikes import SPIKE_TRAILING, week_is_spike
 from voc.themes.models import Theme
 
 # Filters a caller may pass, by name, to the unit query behind the ranking.
@@ -495,14 +496,34 @@ def voices_by_theme(
 WEEK_GROUP = 100_000
 
 
-def voice_columns_by_week(since: datetime, until: datetime) -> VoiceColumns:
-    """Voices per theme and week (Monday to Sunday, UTC), grouped as week_of_group reads them."""
-    return voice_columns(_themed_units(since, until, None), group=_week_group())
+def weeks_scored(
+    since: datetime, until: datetime, lookups: dict | None = None, *, theme_ids: list[int] | None = None,
+    policy: WeightPolicy, interval: bool = True,
+) -> dict[tuple[int, date], ThemeScore]:
+    """Each theme's score per week (Monday to Sunday, UTC) over [since, until), {(theme id, Monday): score}, each
+    week scored as it stood at its end, and the week not over yet as it stands at `until`. The one definition of a
+    weekly score: the snapshots keep it, and a trend under filters computes it. lookups: as for voices_by_theme."""
+    units = _themed_units(since, until, lookups)
+    if theme_ids is not None:
+        units = units.filter(theme_id__in=theme_ids)
+    voices = voice_columns(units, group=_week_group())
+    weeks_of = {group: week_of_group(group) for group in np.unique(voices.groups).tolist()}
+    week_ends = {group: datetime.combine(week + timedelta(days=7), datetime.min.time(), tzinfo=UTC).timestamp()
+                 for group, (_, week) in weeks_of.items()}
+    now_of_voice = np.minimum(np.vectorize(week_ends.get, otypes=[float])(voices.groups), until.timestamp())
+    accounts = account_facts(np.unique(voices.account_ids[voices.account_ids != NO_ACCOUNT]).tolist())
+    scores = groups_score(voices, accounts, policy=policy, now=now_of_voice, interval=interval)
+    return {weeks_of[group]: score for group, score in scores.items()}
 
 
-def sentiment_by_week(since: datetime, until: datetime) -> dict[tuple[int, date], SentimentCounts]:
-    """Measured units per theme and week, as voice_columns_by_week groups them: {(theme id, Monday): counts}."""
-    counts = sentiment_counts(_themed_units(since, until, None), group=_week_group())
+def sentiment_by_week(
+    since: datetime, until: datetime, lookups: dict | None = None, *, theme_ids: list[int] | None = None
+) -> dict[tuple[int, date], SentimentCounts]:
+    """Measured units per theme and week, as weeks_scored groups them: {(theme id, Monday): counts}."""
+    units = _themed_units(since, until, lookups)
+    if theme_ids is not None:
+        units = units.filter(theme_id__in=theme_ids)
+    counts = sentiment_counts(units, group=_week_group())
     return {week_of_group(group): figures for (group, _), figures in counts.items()}
 
 
@@ -512,7 +533,7 @@ def _week_group():
 
 
 def week_of_group(group: int) -> tuple[int, date]:
-    """The theme id and the Monday of a group from voice_columns_by_week."""
+    """The theme id and the Monday of a week's group (see _week_group)."""
     theme_id, days = divmod(group, WEEK_GROUP)
     return theme_id, date(1970, 1, 1) + timedelta(days=days)
 
@@ -703,22 +724,45 @@ def week_start(moment: datetime) -> date:
 
 @dataclass(frozen=True)
 class WeekSeries:
+    """A theme's weekly figures as they stood at one moment, `as_of`: the last week is the one holding it, so it is
+    only partly over and its figures are so far. Charts draw it apart; nothing scales it up to a whole week."""
+
     weeks: list[date]  # Mondays, oldest first, the current week last
     scores: list[float]  # 0 for a quiet week
     spikes: list[bool]
     sentiments: list[SentimentCounts]  # units measured each week; none for a quiet week
+    as_of: datetime | None = None
+
+    @property
+    def partial_last(self) -> bool:
+        """Whether the last week was not over yet at as_of."""
+        return self.as_of is not None and self.as_of < _monday_at(self.weeks[-1] + timedelta(weeks=1))
+
+    @property
+    def days_so_far(self) -> int:
+        """Days of the last week begun by as_of (1 on its Monday, 7 on its Sunday)."""
+        if not self.partial_last:
+            return 7
+        return (self.as_of.astimezone(UTC).date() - self.weeks[-1]).days + 1
 
 
-def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None) -> dict[int, WeekSeries]:
-    """Each theme's weekly scores, spike flags and sentiment counts from the snapshots, aligned on the same `weeks`
-    weeks."""
+def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None, **filters) -> dict[int, WeekSeries]:
+    """Each theme's weekly scores, spike flags and sentiment counts, aligned on the same `weeks` weeks, the current
+    one last. filters: see FILTERS. Unfiltered, read from the snapshots. A filter on accounts or sources changes the
+    weeks, so they are computed from the feedback it keeps, scored and judged for spikes as the snapshots are
+    (weeks_scored, voc.ranking.spikes); a filter on themes selects whole themes and changes no week."""
     from voc.ranking.models import ThemeWeek
 
-    last = week_start(now or timezone.now())
+    now = now or timezone.now()
+    last = week_start(now)
     mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    lookups = _lookups({name: value for name, value in filters.items() if name not in THEME_FILTERS})
+    if lookups:
+        return _week_series_computed(list(theme_ids), mondays=mondays, now=now, lookups=lookups)
     quiet = SentimentCounts()
     series = {
-        theme_id: WeekSeries(mondays, [0.0] * weeks, [False] * weeks, [quiet] * weeks) for theme_id in theme_ids
+        theme_id: WeekSeries(mondays, [0.0] * weeks, [False] * weeks, [quiet] * weeks, as_of=now)
+        for theme_id in theme_ids
     }
     rows = ThemeWeek.objects.filter(theme_id__in=list(series), week__gte=mondays[0], week__lte=last)
     for theme_id, week, score, spike, *sentiments in rows.values_list("theme_id", "week", "score", "spike",
@@ -729,3 +773,34 @@ def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None) -> 
         if any(sentiments):
             weekly.sentiments[index] = SentimentCounts(*sentiments)
     return series
+
+
+def _week_series_computed(
+    theme_ids: list[int], *, mondays: list[date], now: datetime, lookups: dict
+) -> dict[int, WeekSeries]:
+    """The weeks of theme_week_series from the feedback the lookups keep: four queries for a page of themes (voices by
+    account and by author, their accounts, sentiment), and no interval, which a sparkline does not draw."""
+    # SPIKE_TRAILING weeks before the first shown, so that it is judged against its own history as the snapshots are.
+    since = _monday_at(mondays[0] - timedelta(weeks=SPIKE_TRAILING))
+    scored = weeks_scored(since, now, lookups, theme_ids=theme_ids, policy=WeightPolicy.from_settings(),
+                          interval=False)
+    sentiments = sentiment_by_week(_monday_at(mondays[0]), now, lookups, theme_ids=theme_ids)
+    history: dict[int, dict[date, float]] = defaultdict(dict)
+    for (theme_id, week), score in scored.items():
+        history[theme_id][week] = score.score
+    quiet = SentimentCounts()
+    return {
+        theme_id: WeekSeries(
+            weeks=mondays,
+            scores=[history[theme_id].get(week, 0.0) for week in mondays],
+            spikes=[week in history[theme_id] and week_is_spike(history[theme_id], week) for week in mondays],
+            sentiments=[sentiments.get((theme_id, week), quiet) for week in mondays],
+            as_of=now,
+        )
+        for theme_id in theme_ids
+    }
+
+
+def _monday_at(monday: date) -> datetime:
+    """Midnight UTC at the start of a week."""
+    return datetime.combine(monday, datetime.min.time(), tzinfo=UTC)

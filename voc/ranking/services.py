@@ -7,39 +7,28 @@ Both keep, beside each score and never in it, how many units were measured negat
 (voc.ranking.sentiment); the ranking also keeps the competitors the units name (voc.ranking.competitors).
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import numpy as np
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from voc.ranking.models import ThemeRanking, ThemeWeek
-from voc.ranking.scoring import NO_ACCOUNT, WeightPolicy, groups_score
+from voc.ranking.scoring import WeightPolicy
 from voc.ranking.selectors import (
     RANKING_PERIODS,
     Beside,
-    account_facts,
     beside_by_slice,
     rankings_by_slice,
     sentiment_by_week,
-    voice_columns_by_week,
-    week_of_group,
     week_start,
+    weeks_scored,
 )
 from voc.ranking.sentiment import SentimentCounts
+from voc.ranking.spikes import SPIKE_TRAILING, week_is_spike
 from voc.themes.models import Theme
-
-# A week is a spike when its score is at least SPIKE_FACTOR times the theme's own trailing mean and more than
-# SPIKE_SIGMAS standard deviations above it, over at least SPIKE_MIN_HISTORY of the SPIKE_TRAILING weeks before it
-# (quiet weeks count as zero). Relative to the theme itself, so a big theme's normal week is never a spike.
-SPIKE_TRAILING = 8
-SPIKE_MIN_HISTORY = 4
-SPIKE_FACTOR = 2.0
-SPIKE_SIGMAS = 3.0
 
 
 def weeks_refresh(*, weeks: int = 2, now: datetime | None = None, policy: WeightPolicy | None = None) -> int:
@@ -54,15 +43,8 @@ def weeks_refresh(*, weeks: int = 2, now: datetime | None = None, policy: Weight
     first = current - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo or timezone.get_current_timezone())
 
-    voices = voice_columns_by_week(since, now)
-    weeks_of = {group: week_of_group(group) for group in np.unique(voices.groups).tolist()}
-    # Each week is scored as it stood at its end (or now, for the current week).
-    week_ends = {group: datetime.combine(week + timedelta(days=7), datetime.min.time(), tzinfo=UTC).timestamp()
-                 for group, (_, week) in weeks_of.items()}
-    now_of_voice = np.minimum(np.vectorize(week_ends.get, otypes=[float])(voices.groups), now.timestamp())
-    accounts = account_facts(np.unique(voices.account_ids[voices.account_ids != NO_ACCOUNT]).tolist())
-    scores = groups_score(voices, accounts, policy=policy, now=now_of_voice)
-    themes = Theme.objects.defer("centroid").in_bulk({theme_id for theme_id, _ in weeks_of.values()})
+    scores = weeks_scored(since, now, policy=policy)
+    themes = Theme.objects.defer("centroid").in_bulk({theme_id for theme_id, _ in scores})
     # Every measured unit is some voice's, so each of these weeks has a row below.
     sentiments = sentiment_by_week(since, now)
     snapshots = [
@@ -71,8 +53,7 @@ def weeks_refresh(*, weeks: int = 2, now: datetime | None = None, policy: Weight
             accounts=score.accounts, arr=score.arr, score=score.score, low=score.low, high=score.high,
             loudness=score.loudness, **asdict(sentiments.get((theme_id, week), SentimentCounts())),
         )
-        for group, score in scores.items()
-        for theme_id, week in [weeks_of[group]]
+        for (theme_id, week), score in scores.items()
     ]
     with transaction.atomic():
         ThemeWeek.objects.filter(week__gte=first).delete()
@@ -89,23 +70,14 @@ def _mark_spikes(first) -> None:
     history: dict[int, dict] = defaultdict(dict)
     for theme_id, week, score in rows.values_list("theme_id", "week", "score"):
         history[theme_id][week] = score
-    spiking = []
-    for theme_id, scores in history.items():
-        for week in [week for week in scores if week >= first]:
-            before = [week - timedelta(weeks=n) for n in range(1, SPIKE_TRAILING + 1)]
-            known = sum(1 for earlier in before if earlier in scores)
-            if is_spike(scores[week], [scores.get(earlier, 0.0) for earlier in before], known_weeks=known):
-                spiking.append((theme_id, week))
+    spiking = [
+        (theme_id, week)
+        for theme_id, scores in history.items()
+        for week in scores
+        if week >= first and week_is_spike(scores, week)
+    ]
     for theme_id, week in spiking:
         ThemeWeek.objects.filter(theme_id=theme_id, week=week).update(spike=True)
-
-
-def is_spike(score: float, trailing: list[float], *, known_weeks: int) -> bool:
-    if known_weeks < SPIKE_MIN_HISTORY:
-        return False
-    mean = statistics.fmean(trailing)
-    spread = statistics.pstdev(trailing)
-    return score >= SPIKE_FACTOR * mean and score > mean + SPIKE_SIGMAS * spread
 
 
 # Set while a snapshot refresh is queued: a burst of emerging themes asks for one refresh, not one each.
