@@ -255,6 +255,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["source", "key"], name="webhook_delivery_unique_key")]
 
     def __str__(self):
