@@ -18,8 +18,9 @@ urlpatterns = [
         admin.site.admin_view(account_admin_views.account_voice),
         name="account-voice",
     ),
-    # The only login page: failed attempts are counted, and past the limit answered 429 (voc/core/ratelimit.py).
-    path("admin/login/", login_rate_limited(admin.site.login)),
+    # The only login page: failed attempts are counted, and past the limit answered 429 (voc/core/ratelimit.py);
+    # asked for no page in particular, it lands on voc's home, not the admin index.
+    path("admin/login/", login_rate_limited(core_views.login)),
     path("admin/", admin.site.urls),
     path("api/", include("voc.api.urls")),
     path("accounts/", include("voc.accounts.urls")),

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Substr
 from django.utils import timezone
 
@@ -122,3 +122,27 @@ def account_feedback_themes(*, account: Account) -> list[Theme]:
         FeedbackItem.objects.filter(account=account, theme__isnull=False).values_list("theme_id", flat=True).distinct()
     )
     return sorted(Theme.objects.filter(pk__in=theme_ids), key=lambda theme: theme.display_name.lower())
+
+
+@dataclass(frozen=True)
+class AccountLogged:
+    account: Account
+    notes: int  # the person's notes for the account
+    last_logged_at: datetime
+
+
+def accounts_logged_recently(*, user, limit: int = 8) -> list[AccountLogged]:
+    """The accounts this person logged feedback for, the latest first: who they are likely to log for next."""
+    latest = (
+        FeedbackItem.objects.filter(logged_by=user, account__isnull=False)
+        .values("account_id")
+        .annotate(notes=Count("pk"), last_logged_at=Max("received_at"))
+        .order_by("-last_logged_at", "-account_id")[:limit]
+    )
+    rows = list(latest)
+    accounts = Account.objects.in_bulk([row["account_id"] for row in rows])
+    return [
+        AccountLogged(account=accounts[row["account_id"]], notes=row["notes"], last_logged_at=row["last_logged_at"])
+        for row in rows
+        if row["account_id"] in accounts
+    ]

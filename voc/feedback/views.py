@@ -12,11 +12,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ingest.webhooks import WebhookRefused, webhook_receive
-from voc.accounts.selectors import account_get
+from voc.accounts.selectors import account_get, accounts_logged_recently
 from voc.feedback.forms import FeedbackFilterForm, FeedbackLogForm, add_rejection, manual_source
 from voc.feedback.models import Source
 from voc.feedback.search import feedback_search
-from voc.feedback.selectors import feedback_get, feedback_list, feedback_placement
+from voc.feedback.selectors import feedback_get, feedback_list, feedback_placement, feedback_themes_attach
 from voc.feedback.services import IngestStatus, feedback_ingest
 from voc.search.selectors import similar_duplicates
 
@@ -33,7 +33,7 @@ def feedback_log(request):
     default_source = manual_source()
     if request.method == "GET":
         form = FeedbackLogForm.for_next_note(request.GET, default_source=default_source)
-        return render(request, "feedback/log.html", {"form": form})
+        return _log_page(request, form)
 
     form = FeedbackLogForm(request.POST, default_source=default_source)
     if form.is_valid():
@@ -62,7 +62,13 @@ def feedback_log(request):
                 "source": form.cleaned_data["source"].pk,
             }
             return redirect(f"{reverse('feedback:log')}?{urlencode(next_note)}")
-    return render(request, "feedback/log.html", {"form": form})
+    return _log_page(request, form)
+
+
+def _log_page(request, form: FeedbackLogForm):
+    """The form, beside the accounts this person logged for lately, each a link to a new note for it."""
+    recent = accounts_logged_recently(user=request.user)
+    return render(request, "feedback/log.html", {"form": form, "recent_accounts": recent})
 
 
 def _duplicates_note(item_id: int) -> str:
@@ -92,9 +98,11 @@ def feedback_list_page(request):
     context = {"filter_form": filter_form, "account": account}
     if filter_form.query:
         results = feedback_search(query=filter_form.query, page=request.GET.get("page"), **filters)
+        feedback_themes_attach(items=[hit.item for hit in results.hits])
         context |= {"results": results, "page": results.page, "hits": results.hits}
     else:
         page = Paginator(feedback_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        feedback_themes_attach(items=page.object_list)
         context |= {"page": page, "items": page.object_list}
     return render(request, "feedback/list.html", context)
 
