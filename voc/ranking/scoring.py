@@ -198,6 +198,8 @@ class VoiceColumns:
 
 
 NO_ACCOUNT = -1
+# A contribution's label when its voice has no account: the prefix, then who spoke (an email, a handle, an item).
+UNRESOLVED_PREFIX = "Unresolved: "
 
 
 def voices_of(mentions: Iterable[Mention]) -> list[Voice]:
@@ -304,7 +306,7 @@ def groups_score(
                 (
                     Contribution(
                         account_id=int(voices.account_ids[m]) if has_account[m] else None,
-                        label=facts[facts_of[m]].name if has_account[m] else f"Unresolved: {voices.authors[m]}",
+                        label=facts[facts_of[m]].name if has_account[m] else f"{UNRESOLVED_PREFIX}{voices.authors[m]}",
                         mentions=int(voices.mentions[m]), value=float(value[m]), reliability=float(reliability[m]),
                         freshness=float(freshness[m]), repeat=float(repeat[m]), weight=float(weight[m]),
                     )

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -16,6 +17,7 @@ from voc.accounts.models import Account
 from voc.feedback.models import FeedbackUnit, Source
 from voc.ranking.charts import sentiment_cell, sentiment_weeks_svg, sparkline_svg, trend_svg
 from voc.ranking.competitors import CompetitorMention, competitor_names
+from voc.ranking.explanation import policy_terms, theme_explanation
 from voc.ranking.scoring import WeightPolicy
 from voc.ranking.selectors import (
     FILTERS,
@@ -37,7 +39,8 @@ PERIODS = {f"{days}d": days for days in RANKING_PERIODS}
 DEFAULT_PERIOD = "90d"
 TREND_WEEKS = 12
 THEMES_PER_PAGE = 100
-# The explanation lists the biggest voices; the rest fold into one line that keeps the total (?voices=all: all).
+# The explanation lists the biggest accounts; the rest fold into one line that keeps their total, as do the people
+# we could not tie to an account (?voices=all: all of both).
 VOICES_SHOWN = 100
 ACCOUNT_CHOICES = 200
 # (sort key, header, numeric) in the order the list shows them.
@@ -119,11 +122,15 @@ def ranked_list(request):
 def theme_explain(request, theme_id: int):
     theme = get_object_or_404(Theme.objects.select_related("product_area", "merged_into"), pk=theme_id)
     period = request.GET.get("period") if request.GET.get("period") in PERIODS else DEFAULT_PERIOD
-    row = theme_explained(theme=theme, period_days=PERIODS[period])
+    now = timezone.now()
+    row = theme_explained(theme=theme, period_days=PERIODS[period], now=now)
+    policy = WeightPolicy.from_settings()
+    explanation = theme_explanation(
+        row=row, period_days=PERIODS[period], now=now, policy=policy,
+        shown=None if request.GET.get("voices") == "all" else VOICES_SHOWN,
+    )
     weekly = theme_week_series([theme.pk], weeks=TREND_WEEKS)[theme.pk]
     voices = row.score.contributions if row else ()
-    shown = voices if request.GET.get("voices") == "all" else voices[:VOICES_SHOWN]
-    folded = voices[len(shown):]
     units = (
         FeedbackUnit.objects.filter(theme=theme)
         .select_related("item__account", "item__source")
@@ -143,9 +150,9 @@ def theme_explain(request, theme_id: int):
             "title": theme.display_name,
             "theme": theme,
             "row": row,
-            "voices": shown,
-            "folded": {"count": len(folded), "mentions": sum(v.mentions for v in folded),
-                       "weight": sum(v.weight for v in folded)},
+            "explanation": explanation,
+            "policy": policy,
+            "terms": policy_terms(policy),
             "period": period,
             "periods": list(PERIODS),
             "trend": trend_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.scores, spikes=weekly.spikes),
