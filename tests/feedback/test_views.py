@@ -15,6 +15,7 @@ from voc.demo.sample import sample_read
 from voc.feedback.forms import manual_source
 from voc.feedback.models import FeedbackItem, FeedbackUnit, Source
 from voc.feedback.pipeline import feedback_process_pending
+from voc.feedback.selectors import PREVIEW_CHARS
 from voc.feedback.services import feedback_ingest_batch
 from voc.themes.models import Theme
 from voc.themes.services import themes_recluster
@@ -345,6 +346,56 @@ def test_the_list_loads_no_text_row_by_row(cs_client):
     assert "y" * 201 not in response.content.decode()
 
 
+
+def _cells(row: str) -> list[str]:
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells]
+
+
+def test_the_list_shows_the_text_first_then_themes_account_source_sentiment_and_date(cs_client, account):
+    export, sso = Theme.objects.create(name="Export times out"), Theme.objects.create(name="SSO login loops")
+    item = item_with_units(
+        "SSO loops again. The export times out. SSO once more.",
+        ("SSO loops again.", sso), ("The export times out.", export), ("SSO once more.", sso),
+    )
+    FeedbackItem.objects.filter(pk=item.pk).update(
+        account=account, sentiment="negative", sentiment_score=-0.62,
+        occurred_at=dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC),
+    )
+    page = cs_client.get("/feedback/").content.decode()
+    table = page[page.index('id="feedback-list"'):page.index("</table>")]
+    header, row = re.findall(r"<tr>(.*?)</tr>", table, re.S)[:2]
+    assert _cells(header) == ["Feedback", "Themes", "Account", "Source", "Sentiment", "Date"]
+    assert _cells(row) == [
+        "SSO loops again. The export times out. SSO once more.", "SSO login loops Export times out", "Acme",
+        f"{item.source.name} {item.get_kind_display()}", "Negative -0.62", "27 Nov 2026",
+    ]
+    assert f'href="?theme={sso.pk}"' in row  # each theme is a way into the rest of its feedback
+
+
+def test_long_feedback_is_cut_to_two_lines_with_the_text_whole_on_hover(cs_client):
+    words = "The nightly export to our warehouse times out after an hour and leaves half the rows behind. " * 3
+    FeedbackItemFactory(title="Export", text=words)
+    page = cs_client.get("/feedback/").content.decode()
+    row = page[page.index('id="feedback-list"'):page.index("</table>")]
+    assert f'title="Export: {words[:PREVIEW_CHARS]}"' in row
+    assert f'<span class="truncate">{words[:PREVIEW_CHARS]}</span>' in row
+    assert '<table class="fit feedback" id="feedback-list">' in page  # fixed layout: columns keep to the box
+
+
+def test_the_list_reads_the_themes_of_a_page_in_one_query(cs_client):
+    theme = Theme.objects.create(name="Export times out")
+    item_with_units("The export times out.", ("The export times out.", theme))
+    with CaptureQueriesContext(connection) as one_row:
+        cs_client.get("/feedback/")
+    for _ in range(5):
+        item_with_units("The export times out.", ("The export times out.", Theme.objects.create(name="Another")))
+    with CaptureQueriesContext(connection) as six_rows:
+        page = cs_client.get("/feedback/").content.decode()
+    assert len(six_rows) == len(one_row)
+    assert page.count(">Another</a>") == 5
+
+
 # --- Searching the feedback list -----------------------------------------------------------------
 
 
@@ -496,6 +547,23 @@ def test_script_in_feedback_is_escaped_on_the_detail_page(cs_client):
 def test_a_missing_item_is_404(cs_client):
     assert cs_client.get("/feedback/999999/").status_code == 404
 
+
+
+
+def test_the_detail_page_says_whose_feedback_it_is_first_and_folds_hashes_and_metadata(cs_client, account):
+    item = FeedbackItemFactory(
+        title="SSO", account=account, content_hash="7a78b9f7be05916e6e6", external_id="demo-00001",
+        metadata={"banking77_intent": "top_up_failed"},
+    )
+    page = cs_client.get(f"/feedback/{item.pk}/").content.decode()
+    byline = page[page.index('id="item-byline"'):page.index("</p>", page.index('id="item-byline"'))]
+    assert "Acme" in byline
+    assert item.source.name in byline
+    technical = page.index('<details class="technical" id="technical-details">')
+    assert "<summary>Technical details</summary>" in page[technical:]
+    for detail in ("7a78b9f7be05916e6e6", "demo-00001", "banking77_intent", "top_up_failed"):
+        assert page.index(detail) > technical, f"{detail} shows before Technical details"
+    assert "{&quot;" not in page  # no metadata as raw JSON
 
 
 # --- Where it went, on the detail page -----------------------------------------------------------

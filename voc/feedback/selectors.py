@@ -1,5 +1,6 @@
 """Reads for feedback: the lists and pages people browse, and where an item's feedback went."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,6 +28,25 @@ def feedback_list(**filters) -> QuerySet[FeedbackItem]:
         .order_by("-occurred_at", "-id")
     )
     return feedback_filter(items, **filters)
+
+
+def feedback_themes_attach(*, items: Iterable[FeedbackItem]) -> None:
+    """Give each item of a page `themes`: every theme its units joined, in the order it raised them, each once.
+
+    One query for the page; an item's `theme` is only the first of them, and a list that filters by a theme shows
+    items that raised it second."""
+    items = list(items)
+    units = (
+        FeedbackUnit.objects.filter(item_id__in=[item.pk for item in items], theme__isnull=False)
+        .select_related("theme")
+        .only("item_id", "position", "theme__name", "theme__human_name", "theme__emerging")
+        .order_by("item_id", "position")
+    )
+    themes_by_item: dict[int, dict[int, Theme]] = {}
+    for unit in units:
+        themes_by_item.setdefault(unit.item_id, {}).setdefault(unit.theme_id, unit.theme)
+    for item in items:
+        item.themes = list(themes_by_item.get(item.pk, {}).values())
 
 
 def feedback_filter(
