@@ -171,14 +171,14 @@ def test_the_proposal_changes_nothing(mixed_theme):
 def test_a_one_item_theme_cannot_be_split(pm):
     theme = Theme.objects.create(name="Lonely")
     themed_near(theme, ["Just me"], axis=0, seed=0)
-    with pytest.raises(ValueError, match="has 1 unit.* splitting needs at least 10"):
+    with pytest.raises(ValueError, match="has 1 item with a stored vector; splitting needs at least 10"):
         theme_split(theme=theme, user=pm)
 
 
 def test_a_theme_without_stored_vectors_cannot_be_split(pm):
     theme = Theme.objects.create(name="Not embedded yet")
     themed(theme, 12)
-    with pytest.raises(ValueError, match="has 0 unit"):
+    with pytest.raises(ValueError, match="has 0 items with a stored vector"):
         theme_split(theme=theme, user=pm)
     assert Theme.objects.count() == 1
 
@@ -218,7 +218,7 @@ def test_the_admin_says_why_a_theme_cannot_be_split(client, pm):
     theme = Theme.objects.create(name="Not embedded yet")
     selected = {"action": "split_theme", "_selected_action": [theme.pk]}
     response = client.post("/admin/themes/theme/", selected, follow=True)
-    assert "Cannot split: “Not embedded yet” has 0 unit(s) with a stored vector" in response.content.decode()
+    assert "Cannot split: “Not embedded yet” has 0 items with a stored vector" in response.content.decode()
 
 
 def test_customer_success_is_neither_offered_nor_allowed_to_split(client, mixed_theme):

@@ -6,6 +6,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from voc.feedback.models import FeedbackItem, FeedbackUnit
 from voc.ranking.tasks import rankings_refresh_task, weeks_refresh_task
@@ -109,9 +110,10 @@ def theme_split_proposal(*, theme: Theme, seed: int = 0) -> list[SplitPart]:
         raise ValueError(f"“{theme}” is retired; only a live theme can be split")
     unit_ids, vectors = _member_vectors(theme)
     if len(unit_ids) < 2 * MIN_THEME_ITEMS:
+        embedded = ngettext("%(count)d item", "%(count)d items", len(unit_ids)) % {"count": len(unit_ids)}
         raise ValueError(
-            f"“{theme}” has {len(unit_ids)} unit(s) with a stored vector; splitting needs at least "
-            f"{2 * MIN_THEME_ITEMS}; move items by hand instead"
+            f"“{theme}” has {embedded} with a stored vector; splitting needs at least {2 * MIN_THEME_ITEMS}; "
+            "move items by hand instead"
         )
     model, _, _ = themes_cluster(vectors, seed=seed)
     # Every member already belongs to this theme, so none is left unsorted: each goes to its nearest part.

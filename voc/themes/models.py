@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import ngettext
 
 
 class ProductArea(models.Model):
@@ -132,7 +133,41 @@ class ThemeEvent(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.theme} {self.kind}"
+        return f"{self.theme}: {self.sentence}"
+
+    @property
+    def sentence(self) -> str:
+        """What happened to its theme, in words: "Born with 101 items", "Merged into “Card delivery” (3 items)"."""
+        items = _items(self.items_moved)
+        other = f"“{self.other_theme.display_name}”" if self.other_theme_id and self.other_theme else "another theme"
+        match self.kind:
+            case self.Kind.BORN:
+                return f"Born with {items}"
+            case self.Kind.GREW:
+                return f"Grew by {items}"
+            case self.Kind.SHRANK:
+                return f"Shrank by {items}"
+            case self.Kind.MERGED_INTO:
+                return f"Merged into {other} ({items})"
+            case self.Kind.SPLIT_FROM:
+                return f"Split from {other} ({items})"
+            case _:
+                return "Retired" + (f" ({items})" if self.items_moved else "")
+
+    @property
+    def sentence_for_other(self) -> str:
+        """The same event told on the other theme's page: "“Card limits” merged into this theme (3 items)"."""
+        name = f"“{self.theme.display_name}”"
+        items = _items(self.items_moved)
+        if self.kind == self.Kind.MERGED_INTO:
+            return f"{name} merged into this theme ({items})"
+        if self.kind == self.Kind.SPLIT_FROM:
+            return f"{name} split from this theme ({items})"
+        return f"{name}: {self.sentence[0].lower()}{self.sentence[1:]}"
+
+
+def _items(count: int) -> str:
+    return ngettext("%(count)d item", "%(count)d items", count) % {"count": count}
 
 
 class Curation(models.Model):
@@ -161,3 +196,40 @@ class Curation(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.theme}"
+
+    @property
+    def summary(self) -> str:
+        """What the person did, in words, from the detail the curation services record (voc.themes.curation)."""
+        detail = self.detail or {}
+        if self.action == self.Action.MERGE:
+            merged = [f"“{theme['name']}”" for theme in detail.get("merged", [])]
+            return f"Merged {', '.join(merged) or 'other themes'} into this theme ({_items(detail.get('items', 0))})"
+        if self.action == self.Action.SPLIT:
+            parts = [f"“{part['name']}” ({_items(part['items'])})" for part in detail.get("parts", [])]
+            return f"Split off {', '.join(parts) or 'new themes'}; {_items(detail.get('kept', 0))} stayed"
+        if self.action == self.Action.MOVE_ITEMS:
+            return f"Moved {_items(len(detail.get('items', [])))} into this theme by hand"
+        if "field" in detail:
+            field = detail["field"]
+            label = CURATED_FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+            before, after = detail.get("before"), detail.get("after")
+            if field == "status":  # stored as the value ("under_review"); shown as the label people chose
+                labels = dict(Theme.Status.choices)
+                before, after = labels.get(before, before), labels.get(after, after)
+            return f"{label}: {_shown(before)} → {_shown(after)}"
+        return self.get_action_display()
+
+
+# How the theme's page labels the fields a person edits, for the audit trail's sentences.
+CURATED_FIELD_LABELS = {
+    "human_name": "Name", "status": "Status", "locked": "Locked", "product_area": "Product area",
+    "tracker_url": "Tracker link",
+}
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"“{value}”" if isinstance(value, str) else str(value)
