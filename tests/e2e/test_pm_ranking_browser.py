@@ -92,7 +92,7 @@ def test_a_pm_filters_the_ranking_reads_an_explanation_and_merges_a_duplicate(
     screenshot("merge-themes")
     with page.expect_navigation():
         page.click("#merge-form input[type=submit]")
-    assert "Merged 1 themes into “Card delivery” (3 items moved)" in page.inner_text(".messagelist")
+    assert "Merged 1 theme into “Card delivery” (3 items moved)" in page.inner_text(".messagelist")
 
     duplicate.refresh_from_db()
     assert duplicate.merged_into == broad

@@ -111,10 +111,19 @@ def test_the_admin_merge_action_asks_for_the_target_then_merges(client, pm):
     page = client.post("/admin/themes/theme/", selected)
     assert page.status_code == 200
     assert b"Merge into the chosen theme" in page.content
-    done = client.post("/admin/themes/theme/", selected | {"target": first.pk})
-    assert done.status_code == 302
+    done = client.post("/admin/themes/theme/", selected | {"target": first.pk}, follow=True)
+    assert "Merged 1 theme into “First” (2 items moved)." in done.content.decode()
     assert FeedbackItem.objects.filter(theme=first).count() == 2
     assert Theme.objects.get(pk=second.pk).merged_into_id == first.pk
+
+
+def test_the_admin_merge_message_counts_the_themes_merged(client, pm):
+    client.force_login(pm)
+    first, second, third = (Theme.objects.create(name=name) for name in ("First", "Second", "Third"))
+    themed(third, 1)
+    selected = {"action": "merge_themes", "_selected_action": [first.pk, second.pk, third.pk], "target": first.pk}
+    done = client.post("/admin/themes/theme/", selected, follow=True)
+    assert "Merged 2 themes into “First” (1 item moved)." in done.content.decode()
 
 
 def test_renaming_in_the_admin_is_audited(client, pm):
