@@ -94,8 +94,8 @@ def test_the_lineage_says_how_the_theme_was_born_in_words(pm, exchange_rates):
     ThemeEvent.objects.create(theme=exchange_rates, kind=ThemeEvent.Kind.GREW, items_moved=1)
     page = pm.get(f"/admin/ranking/{exchange_rates.pk}/").content.decode()
     lineage = re.sub(r"\s+", " ", page.split('id="lineage-events"')[1].split("</ul>")[0])
-    assert "Born from a re-clustering with 101 mentions" in lineage
-    assert "Grew by 1 mention</li>" in lineage.replace(" </li>", "</li>")
+    assert "Born with 101 items" in lineage
+    assert "Grew by 1 item</li>" in lineage.replace(" </li>", "</li>")
     assert " , " not in lineage
 
 
