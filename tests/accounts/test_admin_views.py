@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -52,7 +53,7 @@ def test_the_header_shows_the_accounts_facts_and_its_value_under_the_ranking_pol
     settings.VOC_RANKING = settings.VOC_RANKING | {"arr_unit": 10_000.0, "value_floor": 1.0,
                                                    "tier_multipliers": {"growth": 2.0}, "segment_multipliers": {}}
     facts = header(pm.get(voice_url(acme)).content.decode())
-    assert "50,000 USD" in facts
+    assert "$50,000" in facts
     assert "Growth" in facts
     assert "Mid-market" in facts
     assert "EMEA" in facts
@@ -114,11 +115,11 @@ def test_the_feedback_is_paginated_fifty_a_page_newest_first(pm, acme):
     page = pm.get(voice_url(acme)).content.decode()
     assert "All feedback (55)" in page
     first = feedback_rows(page)
-    assert first.count("Feedback number") == 50
+    assert first.count(">Feedback number") == 50  # the text of each row, not its title (the same words on hover)
     assert first.index("Feedback number 00.") < first.index("Feedback number 49.")
     assert "page 1 of 2" in first
     second = feedback_rows(pm.get(voice_url(acme), {"page": 2}).content.decode())
-    assert re.findall(r"Feedback number (\d\d)\.", second) == ["50", "51", "52", "53", "54"]
+    assert re.findall(r">Feedback number (\d\d)\.", second) == ["50", "51", "52", "53", "54"]
 
 
 def test_the_feedback_filters_by_theme_and_the_pages_keep_the_filter(pm, acme):
@@ -187,3 +188,24 @@ def test_the_account_form_links_to_its_page(pm, acme):
     page = pm.get(f"/admin/accounts/account/{acme.pk}/change/").content.decode()
     assert f'href="{voice_url(acme)}"' in page
     assert "Feedback and themes" in page
+
+
+def test_the_account_list_shows_arr_as_money_in_one_column(pm):
+    AccountFactory(name="Granite Peak", arr=Decimal("2623000.00"), arr_currency="USD")
+    AccountFactory(name="Maison Bleue", arr=Decimal("1200.50"), arr_currency="EUR")
+    page = pm.get("/admin/accounts/account/").content.decode()
+    header = page[page.index("<thead>"):page.index("</thead>")]
+    assert '<td class="field-annual_revenue">$2,623,000</td>' in page
+    assert '<td class="field-annual_revenue">€1,200</td>' in page
+    assert "2623000.00" not in page
+    assert "currency" not in header.lower()  # no column of its own: the symbol is in the amount
+    assert "?o=2" in header  # the ARR column still sorts, by the amount
+
+
+def test_the_account_list_names_its_columns_in_words(pm):
+    AccountFactory(name="Granite Peak")
+    header = pm.get("/admin/accounts/account/").content.decode().split("<thead>")[1].split("</thead>")[0]
+    columns = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", header, re.S)]
+    assert [column for column in columns if column] == [
+        "Name", "ARR", "Tier", "Segment", "Region", "Lifecycle", "Feedback and themes",
+    ]
