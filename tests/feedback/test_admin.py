@@ -14,6 +14,7 @@ from voc.core.roles import ADMIN, CUSTOMER_SUCCESS, PRODUCT
 from voc.feedback.admin import THEME_FILTER_CHOICES
 from voc.feedback.forms import manual_source
 from voc.feedback.models import FeedbackItem, Source, SyncRun, WebhookDelivery
+from voc.feedback.selectors import PREVIEW_CHARS
 from voc.themes.models import Curation, Theme
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_the_changelist_loads_no_text_row_by_row(admin_client):
     with CaptureQueriesContext(connection) as six_rows:
         response = admin_client.get("/admin/feedback/feedbackitem/")
     assert len(six_rows) == len(one_row)
-    assert "y" * 81 not in response.content.decode()
+    assert "y" * (PREVIEW_CHARS + 1) not in response.content.decode()  # the start of each text, cut to two lines
 
 
 CHANGELIST = "/admin/feedback/feedbackitem/"
@@ -173,7 +174,7 @@ def test_a_product_person_moves_feedback_to_a_theme_and_it_stays_there(client):
     assert f'<option value="{target.pk}">Top-ups (0 items)</option>'.encode() in page.content
 
     done = client.post(CHANGELIST, move_post(items[:2], theme=target.pk), follow=True)
-    assert "Moved 2 item(s) to “Top-ups”" in done.content.decode()
+    assert "Moved 2 items to “Top-ups”" in done.content.decode()
     moved = FeedbackItem.objects.filter(pk__in=[items[0].pk, items[1].pk])
     assert set(moved.values_list("theme_id", "units__theme_id", "units__theme_assigned_by")) == {
         (target.pk, target.pk, "person")
@@ -226,7 +227,7 @@ def test_sync_now_starts_a_sync_of_each_selected_connector_source(admin_client, 
         "/admin/feedback/source/", {"action": "sync_now", "_selected_action": [zendesk.pk, api.pk]}, follow=True
     )
     assert started == [zendesk.pk]
-    assert "Sync started for 1 source(s); 1 have no connector" in response.content.decode()
+    assert "Sync started for 1 source; 1 has no connector" in response.content.decode()
 
 
 def test_a_source_page_shows_its_recent_syncs_and_what_to_configure(admin_client):
@@ -393,3 +394,28 @@ def test_the_search_box_takes_a_query_of_operators_or_ten_thousand_characters(ad
 
     for term in ['- OR "" ---', "refund " * 1_500, "银行卡没到"]:
         assert admin_client.get("/admin/feedback/feedbackitem/", {"q": term}).status_code == 200
+
+
+def test_the_changelist_shows_the_text_first_cut_to_two_lines_with_the_whole_start_on_hover(admin_client):
+    FeedbackItemFactory(title="Export", text="The nightly export times out " * 10, sentiment="negative",
+                        sentiment_score=-0.004)
+    page = admin_client.get(CHANGELIST).content.decode()
+    header = page[page.index("<thead>"):page.index("</thead>")]
+    columns = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", header, re.S)]
+    assert [column for column in columns if column] == [
+        "Feedback", "Lead theme", "Account", "Source", "Sentiment", "Date",
+    ]
+    assert '<span class="truncate" title="Export: The nightly export times out The nightly' in page
+    assert "Negative +0.00" in page  # rounded first: no "-0.00"
+
+
+def test_the_item_page_folds_ids_hashes_and_metadata_under_technical_details(admin_client):
+    item = FeedbackItemFactory(content_hash="7a78b9f7be05916e6e6", metadata={"banking77_intent": "top_up_failed"})
+    page = admin_client.get(f"/admin/feedback/feedbackitem/{item.pk}/change/").content.decode()
+    technical = page.index("Technical details")
+    folded = page.rindex("<details", 0, technical)
+    assert page.index("Where it went") < folded
+    for detail in ("7a78b9f7be05916e6e6", item.external_id, "banking77_intent"):
+        assert page.index(detail) > folded, f"{detail} shows before Technical details"
+    assert "<dt>banking77_intent</dt><dd>top_up_failed</dd>" in page
+    assert "{&quot;banking77_intent" not in page  # never as raw JSON

@@ -8,11 +8,13 @@ from django.db.models import Count, Exists, OuterRef, Value
 from django.db.models.functions import Coalesce, Lower, NullIf, Substr
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 
 from voc.feedback.competitors import competitor_tag_past_soon
 from voc.feedback.forms import FeedbackAdminAddForm
@@ -32,8 +34,7 @@ SYNC_RUNS_SHOWN = 10
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "enabled", "reliability_weight", "sync_every_minutes", "last_synced_at",
-                    "last_error"]
+    list_display = ["name", "kind", "enabled", "reliability", "sync_every", "last_sync"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name"]
     readonly_fields = ["cursor", "last_synced_at", "last_error", "connector_notes", "recent_syncs", "survey_upload"]
@@ -43,6 +44,25 @@ class SourceAdmin(admin.ModelAdmin):
         upload = path("<int:source_id>/upload-survey/", self.admin_site.admin_view(self.survey_upload_view),
                       name="feedback_source_survey_upload")
         return [upload, *super().get_urls()]
+
+    @admin.display(description="Reliability", ordering="reliability_weight")
+    def reliability(self, source):
+        return f"{source.reliability_weight:.2f}"
+
+    @admin.display(description="Syncs every", ordering="sync_every_minutes")
+    def sync_every(self, source):
+        minutes = source.sync_every_minutes
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes} if minutes else "—"
+
+    @admin.display(description="Last sync", ordering="last_synced_at")
+    def last_sync(self, source):
+        # The error in full on hover: it can be a page of a provider's response.
+        when = date_filter(source.last_synced_at, "j M Y, H:i") if source.last_synced_at else "Never"
+        if not source.last_error:
+            return when
+        return format_html(
+            '{}<span class="truncate bad" title="{}">{}</span>', when, source.last_error, source.last_error[:300]
+        )
 
     @admin.display(description="Survey export")
     def survey_upload(self, source):
@@ -103,10 +123,12 @@ class SourceAdmin(admin.ModelAdmin):
         for source in syncable:
             source_sync_task.delay(source.pk)
         skipped = len(queryset) - len(syncable)
+        started = ngettext("%(count)d source", "%(count)d sources", len(syncable)) % {"count": len(syncable)}
+        without = ngettext("%(count)d has", "%(count)d have", skipped) % {"count": skipped}
         self.message_user(
             request,
-            f"Sync started for {len(syncable)} source(s)"
-            + (f"; {skipped} have no connector (API, files, logged by hand)." if skipped else "."),
+            f"Sync started for {started}"
+            + (f"; {without} no connector (API, files, logged by hand)." if skipped else "."),
             messages.SUCCESS if syncable else messages.WARNING,
         )
 
@@ -165,7 +187,7 @@ FEEDBACK_READONLY_FIELDS = [
     "source", "external_id", "text", "text_truncated", "url", "author_email", "author_handle", "author_name",
     "contact", "resolved_by", "occurred_at", "received_at", "rating", "nps_score", "language", "metadata",
     "content_hash", "status", "attempts", "last_error", "processed_at", "logged_by", "placement", "sentiment",
-    "sentiment_score",
+    "sentiment_score", "feeling", "source_metadata",
 ]
 FEEDBACK_ADD_FIELDS = [
     "account", "kind", "source", "title", "text", "author_email", "occurred_at", "idempotency_key",
@@ -226,7 +248,7 @@ class UnitThemeFilter(admin.SimpleListFilter):
 
 class ThemeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, theme):
-        return f"{theme.display_name} ({theme.size} items)"
+        return f"{theme.display_name} ({_items(theme.size)})"
 
 
 class MoveToThemeForm(forms.Form):
@@ -241,7 +263,8 @@ class MoveToThemeForm(forms.Form):
 
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
-    list_display = ["summary", "kind", "source", "account", "lead_theme", "feeling", "occurred_at", "status"]
+    # Text first; the kind is a filter, and the status shows in the text's cell when it is not Processed.
+    list_display = ["summary", "lead_theme", "account", "source", "feeling", "said_on"]
     list_filter = ["kind", "status", "sentiment", UnitThemeFilter, "source", "resolved_by"]
     list_select_related = ["source", "account", "theme"]
     search_fields = ["external_id", "title", "author_email", "author_handle"]
@@ -249,14 +272,18 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["reresolve_accounts", "move_to_theme"]
     add_form = FeedbackAdminAddForm
+    # What a PM or CS person reads first: the words, where they went, who said them and through which source;
+    # ids, hashes, raw metadata and processing state folded under Technical details.
     fieldsets = [
         (None, {"fields": ["title", "text", "kind", "account"]}),
-        ("Themes", {"fields": ["placement", "sentiment", "sentiment_score"]}),
-        ("Who and when", {"fields": ["author_name", "author_email", "author_handle", "contact", "resolved_by",
-                                     "occurred_at", "received_at", "logged_by"]}),
-        ("Source", {"fields": ["source", "external_id", "url", "rating", "nps_score", "language", "metadata"]}),
-        ("Processing", {"fields": ["status", "attempts", "last_error", "processed_at", "text_truncated",
-                                   "content_hash"]}),
+        ("Themes", {"fields": ["placement", "feeling"]}),
+        ("Who and when", {"fields": ["author_name", "author_email", "author_handle", "contact", "occurred_at",
+                                     "logged_by"]}),
+        ("Source", {"fields": ["source", "url", "rating", "nps_score"]}),
+        ("Technical details", {"classes": ["collapse"], "fields": [
+            "external_id", "received_at", "resolved_by", "language", "source_metadata", "status", "attempts",
+            "last_error", "processed_at", "text_truncated", "sentiment_score", "content_hash",
+        ]}),
     ]
 
     def get_queryset(self, request):
@@ -286,7 +313,25 @@ class FeedbackItemAdmin(admin.ModelAdmin):
 
     @admin.display(description="Feedback", ordering="title")
     def summary(self, item):
-        return item.title or item.text_preview[:80]
+        # Two lines of it in the list, the loaded start of the text whole on hover.
+        shown, whole = item.text_preview, item.text_preview
+        if item.title:
+            shown = format_html("<strong>{}</strong> {}", item.title, item.text_preview)
+            whole = f"{item.title}: {item.text_preview}"
+        status = "" if item.status == FeedbackItem.Status.PROCESSED else item.get_status_display()
+        return format_html(
+            '<span class="truncate" title="{}">{}</span>{}', whole, shown,
+            format_html(' <span class="badge">{}</span>', status) if status else "",
+        )
+
+    @admin.display(description="Date", ordering="occurred_at")
+    def said_on(self, item):
+        return date_filter(item.occurred_at, "j M Y")
+
+    @admin.display(description="Metadata from the source")
+    def source_metadata(self, item):
+        rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>", sorted((item.metadata or {}).items()))
+        return format_html('<dl class="metadata">{}</dl>', rows) if rows else "—"
 
     # Filtered by a theme, an item that raised it second still shows its first: the column says which it is.
     @admin.display(description="Lead theme", ordering="theme")
@@ -298,7 +343,8 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     def feeling(self, item):
         if not item.sentiment:
             return "—"
-        return f"{item.get_sentiment_display()} {item.sentiment_score:+.2f}"
+        # Rounded before formatting, so a score of -0.004 reads +0.00 rather than -0.00.
+        return f"{item.get_sentiment_display()} {round(item.sentiment_score, 2) or 0.0:+.2f}"
 
     @admin.display(description="Where it went")
     def placement(self, item):
@@ -306,7 +352,8 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         if placement.status == FeedbackItem.Status.PENDING:
             return "Not sorted yet: waiting to be processed."
         if placement.status == FeedbackItem.Status.FAILED:
-            return "Not sorted: processing failed (see Last error)."
+            attempts = ngettext("%(count)d attempt", "%(count)d attempts", item.attempts) % {"count": item.attempts}
+            return f"Not sorted: processing failed after {attempts}: {Truncator(item.last_error).chars(300)}"
         if placement.no_content:
             return "No feedback content (greetings or thanks only): it counts in no theme."
         rows = format_html_join(
@@ -370,7 +417,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     def reresolve_accounts(self, request, queryset):
         item_ids = list(queryset.filter(account__isnull=True).values_list("pk", flat=True))
         feedback_reresolve_task.delay(item_ids)
-        self.message_user(request, f"Re-resolving {len(item_ids)} unresolved item(s).", messages.SUCCESS)
+        self.message_user(request, f"Re-resolving {_items(len(item_ids))} without an account.", messages.SUCCESS)
 
     @admin.action(description="Move selected feedback to a theme…", permissions=["curate"])
     def move_to_theme(self, request, queryset):
@@ -388,7 +435,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Nothing moved: {error}.", messages.ERROR)
                 return None
             self.message_user(
-                request, f"Moved {moved} item(s) to “{target}”, pinned there through re-clustering.", messages.SUCCESS
+                request, f"Moved {_items(moved)} to “{target}”, pinned there through re-clustering.", messages.SUCCESS
             )
             return None
         return TemplateResponse(
@@ -404,6 +451,10 @@ class FeedbackItemAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+def _items(count: int) -> str:
+    return ngettext("%(count)d item", "%(count)d items", count) % {"count": count}
 
 
 def _theme_label(theme: Theme | None) -> str:
@@ -441,7 +492,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookDelivery.Status.RECEIVED, error="")
         for delivery_id in ids:
             webhook_process_task.delay(delivery_id)
-        self.message_user(request, f"{len(ids)} deliveries queued again; processed ones are left alone.")
+        queued = ngettext("%(count)d delivery", "%(count)d deliveries", len(ids)) % {"count": len(ids)}
+        self.message_user(request, f"{queued} queued again; processed ones are left alone.")
 
 
 class CompetitorForm(forms.ModelForm):
@@ -528,4 +580,7 @@ class CompetitorAdmin(admin.ModelAdmin):
         competitor_ids = list(queryset.values_list("pk", flat=True))
         for competitor_id in competitor_ids:
             competitor_tag_past_soon(competitor_id=competitor_id)
-        self.message_user(request, f"Tagging past feedback for {len(competitor_ids)} competitor(s) in the background.")
+        named = ngettext("%(count)d competitor", "%(count)d competitors", len(competitor_ids)) % {
+            "count": len(competitor_ids)
+        }
+        self.message_user(request, f"Tagging past feedback for {named} in the background.")
