@@ -38,7 +38,8 @@ def test_the_page_lists_an_items_nearest_feedback_with_similarity_theme_and_acco
     page = response.content.decode()
     assert response.status_code == 200
     assert f'<a href="/feedback/{source.pk}/">feedback #{source.pk}</a>' in page
-    assert f'<a href="/feedback/{near.pk}/"><q>Card late &lt;script&gt;' in page
+    assert f'<a href="/feedback/{near.pk}/" class="truncate" title="Card late &lt;script&gt;' in page
+    assert "<q>Card late &lt;script&gt;" in page
     assert f'<a href="/admin/ranking/{theme.pk}/">Card delivery</a>' in page
     assert f'<a href="/feedback/?account={account.pk}">Acme</a>' in page
     assert f'?unit={near.units.get().pk}"' in page
@@ -186,3 +187,16 @@ def test_a_failing_duplicate_lookup_does_not_hide_that_the_note_was_logged(cs_cl
     assert "Logged:" in response.content.decode()
     assert FeedbackItemFactory._meta.model.objects.filter(account=account).count() == 1
     assert "Looking up likely duplicates" in caplog.text
+
+
+def test_the_results_keep_to_their_box_with_long_words_cut_and_whole_on_hover(pm_client):
+    vectors = random_vectors(30)
+    source = item_with_vectors(vectors[0])
+    long_words = "The card I ordered three weeks ago has still not arrived and nobody answers " * 6
+    near = item_with_vectors(vectors[1], text=long_words)
+
+    page = pm_client.get(f"/similar/?item={source.pk}").content.decode()
+
+    assert '<table class="similar fit" id="similar-results">' in page  # fixed layout: columns keep to the box
+    assert f'<a href="/feedback/{near.pk}/" class="truncate" title="{long_words}">' in page
+    assert ">Unresolved<" in page
