@@ -260,6 +260,11 @@ class ClusterRunAdmin(admin.ModelAdmin):
     readonly_fields = [
         "started_at", "finished_at", "status", "model_version", "items", "themes", "unsorted", "params", "error",
     ]
+    # What a run did first; the engine's model and chosen parameters are for whoever tunes it.
+    fieldsets = [
+        (None, {"fields": ["started_at", "finished_at", "status", "items", "themes", "unsorted", "error"]}),
+        ("Technical details", {"classes": ["collapse"], "fields": ["model_version", "params"]}),
+    ]
 
     def has_add_permission(self, request):
         return False
