@@ -209,3 +209,10 @@ def test_the_account_list_names_its_columns_in_words(pm):
     assert [column for column in columns if column] == [
         "Name", "ARR", "Tier", "Segment", "Region", "Lifecycle", "Feedback and themes",
     ]
+
+
+def test_each_domain_on_the_account_form_is_named_for_screen_readers(admin_client, acme):
+    acme.domains.create(domain="acme.example")
+    page = admin_client.get(f"/admin/accounts/account/{acme.pk}/change/").content.decode()
+    assert page.count('aria-label="Domain"') == 3  # the stored one, an empty row and the row "Add another" copies
+    assert 'aria-label="Delete this domain"' in page

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -7,8 +8,18 @@ from voc.core.money import money
 from voc.feedback.tasks import feedback_reresolve_task
 
 
+class AccountDomainFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A tabular inline shows its labels once, as column headers: each row's inputs are named for screen readers.
+        form.fields["domain"].widget.attrs["aria-label"] = "Domain"
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = "Delete this domain"
+
+
 class AccountDomainInline(admin.TabularInline):
     model = AccountDomain
+    formset = AccountDomainFormSet
     extra = 1
 
 
