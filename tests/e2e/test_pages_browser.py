@@ -96,3 +96,39 @@ def test_every_page_of_the_journey_fits_the_window_and_passes_axe_in_both_colour
     }
 
     assert not failed, report(failed)
+
+
+def tabs_to(page, selector: str, *, most: int = 80) -> None:
+    """Press Tab until the focus is on an element matching `selector`: reachable by keyboard, in order."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{most} presses of Tab never reached {selector}")
+
+
+def test_a_pm_searches_opens_a_theme_and_unfolds_its_unresolved_people_with_the_keyboard_alone(
+    browser, live_server, journeys, page
+):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.keyboard.type("pm")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation(url=f"{live_server.url}/"):
+        page.keyboard.press("Enter")
+
+    tabs_to(page, "input[name=q]")
+    page.keyboard.type("card")
+    with page.expect_navigation(url="**/feedback/?q=card"):
+        page.keyboard.press("Enter")
+    page.go_back()
+
+    tabs_to(page, "#top-themes a")
+    with page.expect_navigation(url="**/admin/ranking/*/"):
+        page.keyboard.press("Enter")
+    assert page.inner_text("#score-sentence").startswith("Ranked #1 because")
+    assert not page.locator("#unresolved-voices details").evaluate("details => details.open")
+
+    tabs_to(page, "#unresolved-voices summary", most=200)
+    page.keyboard.press("Enter")
+    assert page.locator("#unresolved-voices details").evaluate("details => details.open")
