@@ -216,3 +216,9 @@ def test_each_domain_on_the_account_form_is_named_for_screen_readers(admin_clien
     page = admin_client.get(f"/admin/accounts/account/{acme.pk}/change/").content.decode()
     assert page.count('aria-label="Domain"') == 3  # the stored one, an empty row and the row "Add another" copies
     assert 'aria-label="Delete this domain"' in page
+
+
+def test_the_period_is_named_in_days(pm, acme):
+    page = pm.get(voice_url(acme), {"period": "180d"}).content.decode()
+    assert "Themes it touches, last 180 days" in page
+    assert '<option value="180d" selected>last 180 days</option>' in page
