@@ -37,7 +37,7 @@ def digest_render(
     for line in _lines(digest):
         if line.theme.pk in sparklines:
             continue
-        png = sparkline_png(line.weekly_scores, spikes=line.spikes)
+        png = sparkline_png(line.weekly_scores, spikes=line.spikes, partial_last=line.partial_last)
         name = f"trend-{line.theme.pk}"
         if inline_images:
             images[name] = png

@@ -99,11 +99,12 @@ class ThemeLine:
     accounts: int
     arr: Decimal
     mentions: int
-    weekly_scores: list[float]
+    weekly_scores: list[float]  # the admin's weekly series for the same filters (theme_week_series), oldest first
     spikes: list[bool]
     reason: str = ""
     quotes: list[Quote] = field(default_factory=list)
     sentiment: str = ""  # e.g. "mostly negative (62%), getting worse"; "" with too few units measured
+    partial_last: bool = False  # the last week is not over: drawn apart, its score so far
 
     @property
     def places(self) -> int | None:
@@ -168,8 +169,10 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
     top = rows[:TOP_THEMES]
 
     shown = {row.theme.pk for row in [*top, *risers, *fallers, *new]}
-    # Closed weeks only: a digest sent on a Monday would otherwise end every trend on a nearly empty week.
-    series = theme_week_series(shown, weeks=SPARKLINE_WEEKS, now=until - timedelta(days=7))
+    # The series the ranked list draws for the same filters, so a theme's trend looks the same in the admin and the
+    # email: the same weeks and values, the current week last and drawn apart (a Monday's digest would otherwise end
+    # every trend in a drop to a nearly empty week).
+    series = theme_week_series(shown, weeks=SPARKLINE_WEEKS, now=until, **ranking_filters)
 
     def line(row: RankedTheme, *, explain: bool = False, quotes: bool = False) -> ThemeLine:
         weeks = series[row.theme.pk]
@@ -179,7 +182,8 @@ def digest_build(*, filters: DigestFilters, now: datetime | None = None) -> Dige
         return ThemeLine(
             theme=row.theme, url=theme_url(row.theme), rank=row.rank, rank_before=rank_before.get(row.theme.pk),
             score=row.score.score, change=row.change, accounts=row.score.accounts, arr=row.score.arr,
-            mentions=row.score.mentions, weekly_scores=weeks.scores, spikes=weeks.spikes, reason=reason,
+            mentions=row.score.mentions, weekly_scores=weeks.scores, spikes=weeks.spikes,
+            partial_last=weeks.partial_last, reason=reason,
             quotes=_quotes(row.theme, since=since, until=until, filters=ranking_filters) if quotes else [],
             sentiment=sentiment_phrase(row.sentiment, sentiment_trend(weeks.sentiments)),
         )

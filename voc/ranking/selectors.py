@@ -757,7 +757,7 @@ def theme_week_series(theme_ids, *, weeks: int, now: datetime | None = None, **f
     last = week_start(now)
     mondays = [last - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     lookups = _lookups({name: value for name, value in filters.items() if name not in THEME_FILTERS})
-    if lookups:
+    if lookups and theme_ids:
         return _week_series_computed(list(theme_ids), mondays=mondays, now=now, lookups=lookups)
     quiet = SentimentCounts()
     series = {

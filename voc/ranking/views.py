@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 
 from voc.accounts.models import Account
 from voc.feedback.models import FeedbackUnit, Source
-from voc.ranking.charts import sentiment_cell, sentiment_weeks_svg, sparkline_svg, trend_svg
+from voc.ranking.charts import sentiment_cell, week_sentiment_svg, week_sparkline_svg, week_trend_svg
 from voc.ranking.competitors import CompetitorMention, competitor_names
 from voc.ranking.explanation import policy_terms, theme_explanation
 from voc.ranking.scoring import WeightPolicy
@@ -43,13 +43,27 @@ THEMES_PER_PAGE = 100
 # we could not tie to an account (?voices=all: all of both).
 VOICES_SHOWN = 100
 ACCOUNT_CHOICES = 200
-# (sort key, header, numeric) in the order the list shows them.
-COLUMNS = [
-    ("rank", "#", True), ("mentions_rank", "By mentions", True), ("theme", "Theme", False),
-    ("score", "Score (90% interval)", True), ("change", "Δ week", True), ("change_4_weeks", "Δ 4 weeks", True),
-    ("accounts", "Accounts", True),
-    ("arr", "ARR", True), ("mentions", "Mentions", True), ("loudness", "Loudest", True),
-    ("negative", "Sentiment", False),
+# The list's header cells in the order shown: whether the cell holds figures, and its lines, each a sort key ("" for
+# words without a link), the words and what they mean (the link's title, with the formula where there is one).
+HEADERS = [
+    (True, [("rank", "Rank", "Place by score, the customer weight: 1 is the heaviest")]),
+    (False, [("theme", "Theme", "Sort by name"),
+             ("status", "status", "Sort by status: new, acknowledged, planned, shipped, won't fix"),
+             ("", "product area", "")]),
+    (True, [("score", "Score", "Customer weight: Σ over distinct accounts and unresolved authors of "
+                               "value × reliability × freshness × repeat (how it is computed: above the filters)"),
+            ("", "90% interval", "")]),
+    (True, [("change", "Change, week", "Score now − score of the same period ending a week ago"),
+            ("change_4_weeks", "4 weeks", "Score now − score of the same period ending four weeks ago")]),
+    (True, [("accounts", "Accounts", "Distinct accounts that raised the theme in the period"),
+            ("arr", "ARR", "Annual recurring revenue of those accounts, added up")]),
+    (True, [("mentions", "Mentions", "Feedback items that raised the theme; two units of one item are one mention"),
+            ("mentions_rank", "rank by mentions", "The place a count of mentions would give, beside the place by "
+                                                  "weight"),
+            ("loudness", "loudest account", "Share of mentions from the single loudest account: its mentions ÷ "
+                                            "all mentions")]),
+    (False, [("negative", "Sentiment", "Shares of the units measured negative, neutral and positive; sorts by the "
+                                       "negative share")]),
 ]
 CSV_COLUMNS = [
     "rank", "rank_by_mentions", "theme", "emerging", "score", "low_90", "high_90", "change_vs_last_week",
@@ -80,7 +94,8 @@ def ranked_list(request):
         return _items_csv(items_with_themes(period_days=PERIODS[period], **filters), period)
 
     page = Paginator(ranking.rows, THEMES_PER_PAGE).get_page(request.GET.get("page"))
-    series = theme_week_series([row.theme.pk for row in page], weeks=TREND_WEEKS)
+    # The trends follow the filters, so a row's sparkline is the same measure as its score.
+    series = theme_week_series([row.theme.pk for row in page], weeks=TREND_WEEKS, **filters)
     query_but_competitor = _without(request.GET, "page", "competitor")
     return render(
         request,
@@ -88,9 +103,7 @@ def ranked_list(request):
         admin.site.each_context(request)
         | {
             "title": "Themes ranked by customer weight",
-            "rows": [
-                (row, sparkline_svg(series[row.theme.pk].scores, spikes=series[row.theme.pk].spikes)) for row in page
-            ],
+            "rows": [(row, week_sparkline_svg(series[row.theme.pk])) for row in page],
             # Built here, not in the template: a hundred rows of loops and filters cost 40 ms there.
             "beside": {
                 row.theme.pk: (
@@ -112,7 +125,7 @@ def ranked_list(request):
             "filters": filters,
             "choices": _filter_choices(),
             "sort": sort,
-            "columns": COLUMNS,
+            "headers": HEADERS,
             "query": _without(request.GET, "page"),
         },
     )
@@ -155,8 +168,8 @@ def theme_explain(request, theme_id: int):
             "terms": policy_terms(policy),
             "period": period,
             "periods": list(PERIODS),
-            "trend": trend_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.scores, spikes=weekly.spikes),
-            "sentiment_chart": sentiment_weeks_svg([f"{week:%d %b}" for week in weekly.weeks], weekly.sentiments),
+            "trend": week_trend_svg(weekly),
+            "sentiment_chart": week_sentiment_svg(weekly),
             "sentiment_phrase": sentiment_phrase(row.sentiment, sentiment_trend(weekly.sentiments)) if row else "",
             "competitor_quotes": theme_competitor_quotes(
                 theme=theme, mentions=row.competitors, period_days=PERIODS[period]
@@ -194,14 +207,14 @@ def _competitor_cell(mentions: tuple[CompetitorMention, ...], competitor: int | 
         return mark_safe('<span class="quiet">—</span>')
     mentions = sorted(mentions, key=lambda mention: mention.competitor_id != competitor)
     links = format_html_join(
-        mark_safe("<br>"), '<a href="?{}" title="Themes whose customers name {}">{}</a>',
+        mark_safe(" · "), '<a href="?{}" title="Themes whose customers name {}">{}</a>',
         ((f"{query}&competitor={mention.competitor_id}" if query else f"competitor={mention.competitor_id}",
           mention.name, mention.phrase) for mention in mentions[:COMPETITORS_SHOWN]),
     )
     rest = mentions[COMPETITORS_SHOWN:]
     if not rest:
         return links
-    return format_html('{}<br><span class="quiet" title="{}">and {} more</span>', links,
+    return format_html('{} <span class="quiet" title="{}">and {} more</span>', links,
                        "; ".join(mention.phrase for mention in rest), len(rest))
 
 

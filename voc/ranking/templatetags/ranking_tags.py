@@ -1,5 +1,7 @@
 from django import template
 from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -25,3 +27,14 @@ def sort_query(query: str, column: str, current: str) -> str:
     else:
         params["o"] = f"-{column}" if descending_first else column
     return params.urlencode()
+
+
+@register.simple_tag
+def sort_link(query: str, column: str, current: str, label: str, title: str = "") -> str:
+    """A header's words as a link that sorts the list by `column`, marked with the direction when it is sorted by it;
+    plain words when column is ""."""
+    if not column:
+        return format_html("{}", label)
+    arrow = {column: " ▲", f"-{column}": " ▼"}.get(current, "")
+    return format_html('<a href="?{}" title="{}"{}>{}{}</a>', sort_query(query, column, current), title,
+                       mark_safe(' aria-current="true"') if arrow else "", label, arrow)
