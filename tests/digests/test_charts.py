@@ -57,3 +57,25 @@ def test_empty_flat_and_single_series_still_draw(values):
     pixels = decoded(sparkline_png(values, scale=1))
 
     assert inked(pixels, LINE)
+
+
+def test_the_unfinished_week_is_dashed_into_a_hollow_point_as_in_the_admin():
+    finished = decoded(sparkline_png([4, 4, 4], scale=1))
+    unfinished = decoded(sparkline_png([4, 4, 4], partial_last=True, scale=1))
+
+    def lined(pixel) -> bool:  # the line's blue, however anti-aliased: far less red than white or the tint
+        return pixel[0] < 150
+
+    def white(pixel) -> bool:
+        return bool(np.all(pixel >= 250))
+
+    # A flat line along the top; the last week runs from x 60 to the point at x 117.
+    assert lined(finished[3, 117])
+    assert white(unfinished[3, 117])
+    assert any(lined(pixel) for pixel in unfinished[0:8, 112:120].reshape(-1, 3))  # its ring
+    assert all(lined(pixel) for pixel in finished[3, 64:112])
+    assert any(lined(pixel) for pixel in unfinished[3, 64:112])  # dashes...
+    assert any(white(pixel) for pixel in unfinished[3, 64:112])  # ...with gaps
+    assert all(lined(pixel) for pixel in unfinished[3, 8:56])  # the finished weeks stay solid
+    assert not white(finished[20, 90])
+    assert white(unfinished[20, 90])

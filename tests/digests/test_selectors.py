@@ -13,7 +13,7 @@ from voc.digests.rendering import digest_render
 from voc.digests.selectors import DigestFilters, digest_build, digest_week, money, subscriptions_due
 from voc.feedback.models import FeedbackUnit
 from voc.ranking.models import ThemeWeek
-from voc.ranking.selectors import week_start
+from voc.ranking.selectors import theme_week_series, week_start
 from voc.ranking.services import rankings_refresh, weeks_refresh
 from voc.themes.models import Theme
 from voc.themes.selectors import theme_quotes
@@ -244,3 +244,16 @@ def test_paused_subscriptions_are_never_due():
     due = subscription(day_of_week=0, hour=0)
 
     assert [sub for sub, _ in subscriptions_due(dt.datetime(2026, 11, 25, tzinfo=dt.UTC))] == [due]
+
+
+def test_the_digest_draws_the_admins_series_for_its_filters(week, pm):
+    # The lead opening the list from the email sees the same trend, the unfinished week drawn apart in both.
+    digest = digest_build(filters=DigestFilters(segments=("enterprise",)), now=NOW)
+    line = next(line for line in digest.top if line.theme == week.rising)
+    admin = theme_week_series([week.rising.pk], weeks=12, now=NOW, segment=["enterprise"])[week.rising.pk]
+
+    assert (line.weekly_scores, line.spikes, line.partial_last) == (admin.scores, admin.spikes, True)
+    assert line.weekly_scores != theme_week_series([week.rising.pk], weeks=12, now=NOW)[week.rising.pk].scores
+    page = pm.get("/admin/ranking/?segment=enterprise").content.decode()
+    drawn = page.split(f'href="/admin/ranking/{week.rising.pk}/')[1].split("</title>")[0].split(": ")[-1]
+    assert drawn == ", ".join(f"{score:.1f}" for score in line.weekly_scores)
