@@ -58,8 +58,16 @@ def test_a_pm_filters_the_ranking_reads_an_explanation_and_merges_a_duplicate(
     page.click("input[type=submit]")
     page.wait_for_selector("#ranked-themes")
     rows = page.locator("#ranked-themes tbody tr")
-    assert rows.nth(0).inner_text().startswith("1\t2\tCard delivery")  # first by weight, second by mentions
+    first = rows.nth(0).locator("td")
+    assert first.nth(0).inner_text() == "1"  # first by weight,
+    assert first.nth(1).inner_text().startswith("Card delivery")
+    assert "#2 by mentions" in rows.nth(0).inner_text()  # second by mentions
     assert "Top-up fails" in rows.nth(3).inner_text()  # first by mentions, last by weight
+    assert "#1 by mentions" in rows.nth(3).inner_text()
+    # Eight columns that fit: no horizontal scroll at the widths a PM works at.
+    for width in (1440, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert "Emerging" in page.inner_text("#ranked-themes >> tr:has-text('CSV export times out')")
     unsorted = page.inner_text("#unsorted-row")
     assert "Unsorted" in unsorted
