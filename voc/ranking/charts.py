@@ -105,8 +105,9 @@ def trend_svg(labels: list[str], values: list[float], *, spikes: list[bool] | No
     so_far = ""
     if partial_last:
         x, y = points[-1]
-        # Beside the point, on the side away from the line's top, so it never covers the line into it.
-        label_y = y + 16 if y < top + plot_height / 2 else y - 9
+        # Beside the point, on the side away from the dashed line coming into it, so it never covers it.
+        comes_from_above = len(points) > 1 and points[-2][1] < y
+        label_y = min(y + 15, top + plot_height) if comes_from_above else max(y - 8, 10)
         so_far = (f'<text x="{x - 2:.1f}" y="{label_y:.1f}" font-size="10" text-anchor="end" fill="{LINE}" '
                   f'class="so-far">so far</text>')
     title = "Weekly score by week" + (f", {labels[0]} to {labels[-1]}" if labels else "") + (
