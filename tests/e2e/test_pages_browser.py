@@ -3,11 +3,13 @@ and 1440×900 it fits its window (measured in the page) and axe-core finds no se
 WCAG 2.1 AA, in the light colour scheme and the dark one. Each page is saved to test-artifacts/pages/."""
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.audit import page_problems
 from voc.accounts.models import Account
+from voc.core.roles import roles_sync
 from voc.demo.services import demo_load
 from voc.digests.models import DigestSubscription
 from voc.feedback.models import FeedbackItem
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def journeys(django_capture_on_commit_callbacks):
     """The demo, loaded and clustered, and the pages each role walks through on it (loaded per test: the live
     server's tests are transactional, so the database is emptied after each)."""
+    roles_sync(django_apps)  # the migrations' role groups are gone once an earlier transactional test flushed
     with django_capture_on_commit_callbacks(execute=True):
         demo_load(limit=300, password=PASSWORD)
     call_command("voc_pipeline", verbosity=0)
