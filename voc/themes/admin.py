@@ -69,15 +69,20 @@ class ThemeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The model keeps two fields so re-clustering may rename its own suggestion without touching a PM's name.
-        suggestion = self.instance.name if self.instance.pk else ""
-        self.fields["human_name"].widget.attrs.update(placeholder=suggestion, size=50)
-        self.fields["human_name"].help_text = (
-            f"What every page and digest calls this theme. Left blank, voc's suggestion “{suggestion}” is used, and "
-            "re-clustering may change it; a name you set is kept." if suggestion else
-            "What every page and digest calls this theme; a name you set is kept through re-clustering."
-        )
-        self.fields["tracker_url"].help_text = "The ticket or epic where the work is planned, e.g. in Jira or Linear."
+        # A user who may only view a theme gets every field read-only, so the form holds none of them.
+        if "human_name" in self.fields:
+            # The model keeps two fields so re-clustering may rename its own suggestion without touching a PM's name.
+            suggestion = self.instance.name if self.instance.pk else ""
+            self.fields["human_name"].widget.attrs.update(placeholder=suggestion, size=50)
+            self.fields["human_name"].help_text = (
+                f"What every page and digest calls this theme. Left blank, voc's suggestion “{suggestion}” is used, "
+                "and re-clustering may change it; a name you set is kept." if suggestion else
+                "What every page and digest calls this theme; a name you set is kept through re-clustering."
+            )
+        if "tracker_url" in self.fields:
+            self.fields["tracker_url"].help_text = (
+                "The ticket or epic where the work is planned, e.g. in Jira or Linear."
+            )
 
 
 @admin.register(Theme)
