@@ -81,7 +81,7 @@ def weekly_lines_svg(
     for index in _labelled(len(weeks), step):
         parts.append(format_html(
             '<text class="tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-            f"{x(index):.1f}", TOP + plot_height + 16, _day(weeks[index]),
+            f"{x(index):.1f}", TOP + plot_height + 16, day_month(weeks[index]),
         ))
     parts.append(format_html(
         '<text class="axis" x="{}" y="{}" text-anchor="middle">week starting</text>',
@@ -93,10 +93,10 @@ def weekly_lines_svg(
         colour = f"s{number % len(PALETTE)}"
         solid = points[:closed]
         if len(solid) > 1:
-            parts.append(f'<polyline class="line {colour}" points="{_points(solid)}"/>')
+            parts.append(f'<polyline class="line {colour}" points="{svg_points(solid)}"/>')
         if closed < len(points):
             if solid:
-                parts.append(f'<polyline class="line unfinished {colour}" points="{_points(points[closed - 1:])}"/>')
+                parts.append(f'<polyline class="line unfinished {colour}" points="{svg_points(points[closed - 1:])}"/>')
             parts.append(f'<circle class="point hollow {colour}" cx="{points[-1][0]:.1f}" cy="{points[-1][1]:.1f}" '
                          f'r="4">{_tooltip(line, weeks, closed, closed)}</circle>')
         for index, (cx, cy) in enumerate(solid):
@@ -134,16 +134,16 @@ def _labelled(count: int, step: float) -> list[int]:
 def _description(weeks: list[date], lines: list[ChartLine], closed: int) -> str:
     said = []
     for line in lines:
-        words = f"{line.label}: {_number(line.values[closed - 1])} in the week of {_day(weeks[closed - 1])}"
+        words = f"{line.label}: {_number(line.values[closed - 1])} in the week of {day_month(weeks[closed - 1])}"
         if closed < len(weeks):
             words += f", {_number(line.values[closed])} so far this week"
         said.append(words)
-    return f"{len(weeks)} weeks to {_day(weeks[-1])}. " + "; ".join(said) + "."
+    return f"{len(weeks)} weeks to {day_month(weeks[-1])}. " + "; ".join(said) + "."
 
 
 def _tooltip(line: ChartLine, weeks: list[date], index: int, closed: int) -> str:
     so_far = " so far" if index >= closed else ""
-    return format_html("<title>{}, week of {}: {}{}</title>", line.label, _day(weeks[index]),
+    return format_html("<title>{}, week of {}: {}{}</title>", line.label, day_month(weeks[index]),
                        _number(line.values[index]), so_far)
 
 
@@ -151,16 +151,18 @@ def _linked(line: ChartLine) -> str:
     return format_html('<a href="{}">{}</a>', line.url, line.label) if line.url else format_html("{}", line.label)
 
 
-def _points(points: list[tuple[float, float]]) -> str:
-    return " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+def svg_points(points) -> str:
+    """(x, y) pairs as an SVG polyline's points attribute; every voc chart draws its lines with it."""
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
 
 
 def _number(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0") if value < 100 else f"{value:,.0f}"
 
 
-def _day(monday: date) -> str:
-    return f"{monday.day} {monday:%b}"
+def day_month(day: date) -> str:
+    """A week's date on a chart: "16 Nov", never cut to "16 No"."""
+    return f"{day.day} {day:%b}"
 
 
 def _style() -> str:

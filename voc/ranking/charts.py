@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from voc.core.charts import day_month, svg_points
 from voc.ranking.sentiment import SENTIMENTS, TREND_WORDS
 
 if TYPE_CHECKING:
@@ -29,13 +30,13 @@ def week_sparkline_svg(series: "WeekSeries") -> str:
 
 def week_trend_svg(series: "WeekSeries") -> str:
     """A theme's weekly score as the detail page's trend chart, the unfinished week drawn apart."""
-    return trend_svg([_day_month(week) for week in series.weeks], series.scores, spikes=series.spikes,
+    return trend_svg([day_month(week) for week in series.weeks], series.scores, spikes=series.spikes,
                      partial_last=series.partial_last)
 
 
 def week_sentiment_svg(series: "WeekSeries") -> str:
     """A theme's weekly sentiment shares as stacked columns, the unfinished week drawn apart."""
-    return sentiment_weeks_svg([_day_month(week) for week in series.weeks], series.sentiments,
+    return sentiment_weeks_svg([day_month(week) for week in series.weeks], series.sentiments,
                                partial_last=series.partial_last)
 
 
@@ -220,12 +221,12 @@ def _line(points, *, partial_last: bool, width: float, dash: str) -> str:
     """The line through the points; with partial_last, solid through the finished weeks and dashed into the last,
     stopping at the hollow point's edge."""
     if not partial_last or len(points) < 2:
-        return (f'<polyline fill="none" stroke="{LINE}" stroke-width="{width}" points="{_path(points)}"/>'
+        return (f'<polyline fill="none" stroke="{LINE}" stroke-width="{width}" points="{svg_points(points)}"/>'
                 if len(points) > 1 else "")
     (x1, y1), (x2, y2) = points[-2], points[-1]
     length = math.hypot(x2 - x1, y2 - y1) or 1.0
     keep = max(length - 2.5 - width, 0.0) / length  # short of the point's rim
-    solid = (f'<polyline fill="none" stroke="{LINE}" stroke-width="{width}" points="{_path(points[:-1])}"/>'
+    solid = (f'<polyline fill="none" stroke="{LINE}" stroke-width="{width}" points="{svg_points(points[:-1])}"/>'
              if len(points) > 2 else "")
     return solid + (
         f'<line class="so-far" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x1 + (x2 - x1) * keep:.1f}" '
@@ -242,14 +243,10 @@ def _dot(point, *, radius: float, colour: str, hollow: bool) -> str:
 
 
 def _sparkline_label(values: list[float], weeks: list[date] | None, partial_last: bool) -> str:
-    span = f"the {len(values)} weeks from {_day_month(weeks[0])} to {_day_month(weeks[-1])} {weeks[-1].year}" if (
+    span = f"the {len(values)} weeks from {day_month(weeks[0])} to {day_month(weeks[-1])} {weeks[-1].year}" if (
         weeks) else f"last {len(values)} weeks"
     so_far = ", the last not over (so far)" if partial_last else ""
     return f"Weekly score, {span}{so_far}: " + ", ".join(f"{value:.1f}" for value in values)
-
-
-def _day_month(day: date) -> str:
-    return f"{day.day} {day:%b}"
 
 
 def _tick(value: float) -> str:
@@ -260,10 +257,6 @@ def _points(values: list[float], width: float, height: float, *, pad: float) -> 
     top = max(max(values), 1e-9)
     step = (width - 2 * pad) / max(len(values) - 1, 1)
     return [(pad + index * step, pad + (height - 2 * pad) * (1 - value / top)) for index, value in enumerate(values)]
-
-
-def _path(points) -> str:
-    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
 
 
 def _title(text: str) -> SafeString:

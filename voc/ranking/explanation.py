@@ -39,8 +39,23 @@ def _percent(share: float) -> str:
     return "<1%" if share < 0.005 else f"{share:.0%}"
 
 
+class _ShareOfScore:
+    """A part of the score, written as a percentage and drawn as a bar (its `share` is 0 to 1)."""
+
+    share: float
+
+    @property
+    def share_label(self) -> str:
+        return _percent(self.share)
+
+    @property
+    def bar_width(self) -> str:
+        """The share bar's width as CSS reads it whatever the locale: "12.3%"."""
+        return f"{self.share * 100:.1f}%"
+
+
 @dataclass(frozen=True)
-class AccountVoice:
+class AccountVoice(_ShareOfScore):
     """One account's part in the score, with what a PM knows it by."""
 
     contribution: Contribution
@@ -53,35 +68,22 @@ class AccountVoice:
     share: float  # of the score, 0 to 1
 
     @property
-    def share_label(self) -> str:
-        return _percent(self.share)
-
-    @property
-    def bar_width(self) -> str:
-        """The share bar's width as CSS reads it whatever the locale: "12.3%"."""
-        return f"{self.share * 100:.1f}%"
-
-    @property
     def repeat_label(self) -> str:
         bonus = self.contribution.repeat - 1
         return f"+{bonus:.0%}" if bonus >= 0.005 else "none"
 
 
 @dataclass(frozen=True)
-class Person:
+class Person(_ShareOfScore):
     """Someone we could not tie to an account: known by email, handle or the item's id."""
 
     who: str
     mentions: int
     share: float
 
-    @property
-    def share_label(self) -> str:
-        return _percent(self.share)
-
 
 @dataclass(frozen=True)
-class Folded:
+class Folded(_ShareOfScore):
     """Voices shown as one line: how many, their mentions and their part of the score."""
 
     count: int = 0
@@ -89,14 +91,6 @@ class Folded:
     weight: float = 0.0
     share: float = 0.0
     people: tuple[Person, ...] = ()  # the unresolved people listed when the line expands (at most `shown`)
-
-    @property
-    def share_label(self) -> str:
-        return _percent(self.share)
-
-    @property
-    def bar_width(self) -> str:
-        return f"{self.share * 100:.1f}%"
 
     @property
     def unlisted(self) -> int:
